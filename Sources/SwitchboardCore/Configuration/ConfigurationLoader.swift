@@ -1,0 +1,767 @@
+import Foundation
+import Yams
+
+/// Loads configuration from the seed's files, one `switchboard.yaml`, or a directory of `*.yaml` and `*.yaml.enc`
+/// files; resolves `${VAR}` references and `enc:v1:` values; applies `SWITCHBOARD_*` variables and `--set` flags;
+/// and validates everything, reporting file, line, key path, what was expected and what was found.
+///
+/// ## Configuration keys
+/// - Top level: one key per service (its block's `type` selects the adapter), plus the reserved `integrations`
+///   (policies per service), `contacts`, `language` and `state_store`.
+/// - Overrides: `SWITCHBOARD_<SERVICE>__<KEY>=value` (segments joined by `__`, case-insensitive), and `--set
+///   service.key=value` on the command line, which wins.
+public struct ConfigurationLoader: Sendable {
+    /// The environment: `${VAR}` references, `SWITCHBOARD_*` overrides, encryption keys, well-known fallbacks.
+    public var environment: [String: String]
+    /// `key.path=value` overrides from the command line; they beat the environment and the files.
+    public var overrides: [String]
+    /// When `true`, placeholder values are errors rather than warnings (`config check --strict`).
+    public var strict: Bool
+    /// Files larger than this are refused before parsing. Default 1 MiB.
+    public var maximumFileSize: Int = 1 << 20
+
+    /// Creates a loader.
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        overrides: [String] = [],
+        strict: Bool = false
+    ) {
+        self.environment = environment
+        self.overrides = overrides
+        self.strict = strict
+    }
+
+    // MARK: Files
+
+    /// The configuration files at `path`: the file itself, or every `*.yaml`, `*.yml`, `*.yaml.enc` and
+    /// `*.yml.enc` file in the directory, sorted by name.
+    public static func configurationFiles(at path: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigurationError(at: SourceLocation(file: path), "no such file or directory")
+        }
+        guard isDirectory.boolValue else { return [path] }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw ConfigurationError(at: SourceLocation(file: path), "cannot list the directory")
+        }
+        return names.filter { name in
+            !name.hasPrefix(".") && [".yaml", ".yml", ".yaml.enc", ".yml.enc"].contains { name.hasSuffix($0) }
+        }.sorted().map { (path as NSString).appendingPathComponent($0) }
+    }
+
+    /// Reads a configuration file's text: refuses files over the size limit, binary files and non-UTF-8 text;
+    /// decrypts `*.enc` files.
+    public func readText(of file: String, cipher: ConfigCipher) throws -> String {
+        let location = SourceLocation(file: file)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file)
+        if let size = attributes?[.size] as? NSNumber, size.intValue > maximumFileSize {
+            throw ConfigurationError(
+                at: location,
+                "file is \(size.intValue / 1024) KiB; configuration files over \(maximumFileSize / 1024) KiB are refused"
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigurationError(at: location, "cannot read the file (check that it exists and is readable)")
+        }
+        if data.count > maximumFileSize {
+            throw ConfigurationError(at: location, "file is over \(maximumFileSize / 1024) KiB and is refused")
+        }
+        if data.contains(0) {
+            throw ConfigurationError(at: location, "file is binary (it contains NUL bytes), not YAML text")
+        }
+        guard var text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(at: location, "file is not UTF-8 text")
+        }
+        if file.hasSuffix(".enc") {
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard ConfigCipher.isEncrypted(token) else {
+                throw ConfigurationError(
+                    at: location,
+                    "an encrypted file must hold one enc:v1:KEYID:BASE64 value (use `switchboard secrets encrypt --file`)"
+                )
+            }
+            do {
+                let plain = try cipher.decrypt(token)
+                guard let decoded = String(data: plain, encoding: .utf8) else {
+                    throw ConfigurationError(at: location, "decrypted file is not UTF-8 text")
+                }
+                text = decoded
+            } catch let error as IntegrationError {
+                throw ConfigurationError(at: location, error.message)
+            }
+        }
+        return text
+    }
+
+    /// Parses YAML text into a tree with locations.
+    public static func parse(_ text: String, file: String) throws -> ConfigNode? {
+        let node: Yams.Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigurationError([Self.diagnostic(for: error, file: file)])
+        } catch {
+            throw ConfigurationError(at: SourceLocation(file: file), "cannot parse YAML")
+        }
+        guard let node else { return nil }
+        var errors: [ConfigDiagnostic] = []
+        let tree = convert(node, file: file, path: "", errors: &errors)
+        if !errors.isEmpty { throw ConfigurationError(errors) }
+        return tree
+    }
+
+    private static func diagnostic(for error: YamlError, file: String) -> ConfigDiagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            var message = "malformed YAML: \(problem)"
+            if let context { message += " (\(context.text))" }
+            return ConfigDiagnostic(.error, at: SourceLocation(file: file, line: mark.line, column: mark.column), message)
+        case .reader(let problem, _, _, _):
+            return ConfigDiagnostic(.error, at: SourceLocation(file: file), "unreadable YAML: \(problem)")
+        default:
+            return ConfigDiagnostic(.error, at: SourceLocation(file: file), "malformed YAML")
+        }
+    }
+
+    private static func location(_ mark: Yams.Mark?, file: String) -> SourceLocation {
+        SourceLocation(file: file, line: mark?.line, column: mark?.column)
+    }
+
+    private static func convert(_ node: Yams.Node, file: String, path: String, errors: inout [ConfigDiagnostic])
+        -> ConfigNode
+    {
+        let here = location(node.mark, file: file)
+        switch node {
+        case .scalar(let scalar):
+            return ConfigNode(value: .scalar(scalar.string), location: here, isQuoted: scalar.style != .plain)
+        case .sequence(let sequence):
+            var items: [ConfigNode] = []
+            for (index, item) in sequence.enumerated() {
+                items.append(convert(item, file: file, path: "\(path)[\(index)]", errors: &errors))
+            }
+            return ConfigNode(value: .sequence(items), location: here)
+        case .mapping(let mapping):
+            var entries: [ConfigNode.Entry] = []
+            for (key, value) in mapping {
+                let keyLocation = location(key.mark, file: file)
+                guard let name = key.scalar?.string else {
+                    errors.append(ConfigDiagnostic(.error, at: keyLocation, keyPath: path, "keys must be plain text"))
+                    continue
+                }
+                let childPath = path.isEmpty ? name : path + "." + name
+                if let first = entries.first(where: { $0.key == name }) {
+                    errors.append(
+                        ConfigDiagnostic(
+                            .error,
+                            at: keyLocation,
+                            keyPath: childPath,
+                            "key is given twice (first at line \(first.keyLocation.line ?? 0))"
+                        )
+                    )
+                    continue
+                }
+                entries.append(
+                    ConfigNode.Entry(
+                        key: name,
+                        keyLocation: keyLocation,
+                        node: convert(value, file: file, path: childPath, errors: &errors)
+                    )
+                )
+            }
+            return ConfigNode(value: .mapping(entries), location: here)
+        case .alias:
+            errors.append(ConfigDiagnostic(.error, at: here, keyPath: path, "YAML aliases are not supported"))
+            return ConfigNode(value: .scalar(""), location: here)
+        }
+    }
+
+    // MARK: Loading
+
+    /// Loads the configuration at `path` (a file or a directory); `nil` loads none (embedded defaults only), but
+    /// still applies `SWITCHBOARD_*` variables and `--set` overrides.
+    /// - Throws: ``ConfigurationError`` with every error found; nothing is half-loaded.
+    public func load(path: String?) throws -> Configuration {
+        let cipher: ConfigCipher
+        do {
+            cipher = try ConfigCipher.fromEnvironment(environment)
+        } catch let error as IntegrationError {
+            throw ConfigurationError(at: SourceLocation(file: "environment"), error.message)
+        }
+        var configuration = Configuration()
+        var serviceBlocks: [ConfigNode.Entry] = []
+        var policyBlocks: [ConfigNode.Entry] = []
+        var reserved: [String: ConfigNode.Entry] = [:]
+        var errors: [ConfigDiagnostic] = []
+        var warnings: [ConfigDiagnostic] = []
+
+        let files = try path.map(Self.configurationFiles(at:)) ?? []
+        configuration.files = files
+        for file in files {
+            let text = try readText(of: file, cipher: cipher)
+            guard let tree = try Self.parse(text, file: file), !tree.isNull else {
+                throw ConfigurationError(
+                    at: SourceLocation(file: file),
+                    "file is empty; expected a mapping of service names (see README: Configuration)"
+                )
+            }
+            guard let entries = tree.entries else {
+                throw ConfigurationError(
+                    at: tree.location,
+                    "expected a mapping of service names at the top level, found \(tree.shapeDescription)"
+                )
+            }
+            if !file.hasSuffix(".enc") {
+                warnings += permissionWarnings(file: file, entries: entries)
+            }
+            for entry in entries {
+                switch entry.key {
+                case "integrations":
+                    guard let policies = entry.node.entries else {
+                        errors.append(
+                            ConfigDiagnostic(
+                                .error,
+                                at: entry.node.location,
+                                keyPath: "integrations",
+                                "expected a mapping of service names to policies, found \(entry.node.shapeDescription)"
+                            )
+                        )
+                        continue
+                    }
+                    for policy in policies {
+                        if let first = policyBlocks.first(where: { $0.key == policy.key }) {
+                            errors.append(
+                                ConfigDiagnostic(
+                                    .error,
+                                    at: policy.keyLocation,
+                                    keyPath: "integrations.\(policy.key)",
+                                    "policy is defined twice: here and at \(first.keyLocation)"
+                                )
+                            )
+                        } else {
+                            policyBlocks.append(policy)
+                        }
+                    }
+                case "contacts", "language", "state_store":
+                    if let first = reserved[entry.key] {
+                        errors.append(
+                            ConfigDiagnostic(
+                                .error,
+                                at: entry.keyLocation,
+                                keyPath: entry.key,
+                                "defined twice: here and at \(first.keyLocation)"
+                            )
+                        )
+                    } else {
+                        reserved[entry.key] = entry
+                    }
+                default:
+                    if let first = serviceBlocks.first(where: { $0.key == entry.key }) {
+                        errors.append(
+                            ConfigDiagnostic(
+                                .error,
+                                at: entry.keyLocation,
+                                keyPath: entry.key,
+                                "service \(entry.key) is defined twice: in \(first.keyLocation) and in \(entry.keyLocation)"
+                            )
+                        )
+                    } else {
+                        serviceBlocks.append(entry)
+                    }
+                }
+            }
+        }
+        if !errors.isEmpty { throw ConfigurationError(errors) }
+
+        // Overrides: SWITCHBOARD_* variables, then --set flags (which win).
+        try applyOverrides(services: &serviceBlocks, policies: &policyBlocks)
+
+        // Resolve ${VAR} and enc: values everywhere.
+        var resolver = ValueResolver(environment: environment, cipher: cipher)
+        serviceBlocks = serviceBlocks.map { entry in
+            var entry = entry
+            entry.node = resolver.resolve(entry.node, path: entry.key)
+            return entry
+        }
+        policyBlocks = policyBlocks.map { entry in
+            var entry = entry
+            entry.node = resolver.resolve(entry.node, path: "integrations." + entry.key)
+            return entry
+        }
+        for (key, entry) in reserved {
+            var entry = entry
+            entry.node = resolver.resolve(entry.node, path: key)
+            reserved[key] = entry
+        }
+        errors += resolver.errors
+
+        // Services.
+        for block in serviceBlocks {
+            if let service = validateService(block, errors: &errors, warnings: &warnings) {
+                configuration.services.append(service)
+            }
+        }
+
+        // Policies.
+        let known = configuration.services.map(\.name) + Configuration.embeddedServiceNames
+        for block in policyBlocks {
+            if !known.contains(block.key) {
+                var message = "no service named \(block.key) is configured"
+                if let suggestion = Suggestion.closest(to: block.key, among: known) {
+                    message += "; did you mean \(suggestion)?"
+                } else {
+                    message += " (known: \(Array(Set(known)).sorted().joined(separator: ", ")))"
+                }
+                errors.append(ConfigDiagnostic(.error, at: block.keyLocation, keyPath: "integrations.\(block.key)", message))
+                continue
+            }
+            if let policy = ServicePolicy.load(from: block.node, service: block.key, errors: &errors) {
+                configuration.policies[block.key] = policy
+            }
+        }
+
+        // Reserved blocks.
+        if let contacts = reserved["contacts"] {
+            configuration.contacts = loadContacts(contacts, errors: &errors)
+        }
+        for key in ["language", "state_store"] {
+            guard let entry = reserved[key] else { continue }
+            if entry.node.entries == nil && !entry.node.isNull {
+                errors.append(
+                    ConfigDiagnostic(
+                        .error,
+                        at: entry.node.location,
+                        keyPath: key,
+                        "expected a mapping, found \(entry.node.shapeDescription)"
+                    )
+                )
+            }
+        }
+        configuration.language = reserved["language"]?.node
+        configuration.stateStore = reserved["state_store"]?.node
+
+        if strict {
+            for warning in warnings where warning.message.contains("placeholder") {
+                errors.append(ConfigDiagnostic(.error, at: warning.location, keyPath: warning.keyPath, warning.message))
+            }
+            warnings.removeAll { $0.message.contains("placeholder") }
+        }
+        errors.sort { ($0.location.file, $0.location.line ?? 0) < ($1.location.file, $1.location.line ?? 0) }
+        if !errors.isEmpty { throw ConfigurationError(errors) }
+        configuration.warnings = warnings
+        return configuration
+    }
+
+    // MARK: Services
+
+    private func validateService(
+        _ block: ConfigNode.Entry,
+        errors: inout [ConfigDiagnostic],
+        warnings: inout [ConfigDiagnostic]
+    ) -> ServiceConfiguration? {
+        let name = block.key
+        guard name.range(of: #"^[A-Za-z][A-Za-z0-9_-]*$"#, options: .regularExpression) != nil else {
+            errors.append(
+                ConfigDiagnostic(
+                    .error,
+                    at: block.keyLocation,
+                    keyPath: name,
+                    "a service name must start with a letter and hold only letters, digits, _ and -"
+                )
+            )
+            return nil
+        }
+        guard let entries = block.node.entries else {
+            var message = "expected a service block (a mapping with a type), found \(block.node.shapeDescription)"
+            if let suggestion = Suggestion.closest(to: name, among: Configuration.reservedKeys) {
+                message += "; did you mean the reserved key \(suggestion)?"
+            }
+            errors.append(ConfigDiagnostic(.error, at: block.node.location, keyPath: name, message))
+            return nil
+        }
+        let typeNode = block.node["type"]
+        let type: String
+        if let typeNode, let given = typeNode.scalar, !typeNode.isNull {
+            guard let schema = ServiceSchema.named(given) else {
+                var message = "unknown type \(given); expected one of \(ServiceSchema.typeNames.joined(separator: ", "))"
+                if let suggestion = Suggestion.closest(to: given, among: ServiceSchema.typeNames) {
+                    message += "; did you mean \(suggestion)?"
+                }
+                errors.append(ConfigDiagnostic(.error, at: typeNode.location, keyPath: "\(name).type", message))
+                return nil
+            }
+            type = schema.type
+        } else if let inferred = inferType(name: name, node: block.node) {
+            type = inferred
+        } else {
+            errors.append(
+                ConfigDiagnostic(
+                    .error,
+                    at: block.keyLocation,
+                    keyPath: "\(name).type",
+                    "type is missing and cannot be inferred; add type: (one of "
+                        + ServiceSchema.typeNames.joined(separator: ", ") + ")"
+                )
+            )
+            return nil
+        }
+        let schema = ServiceSchema.named(type)!
+        var service = ServiceConfiguration(
+            name: name,
+            type: type,
+            location: block.keyLocation,
+            entries: entries,
+            environment: environment
+        )
+        let allowed = schema.keys.map(\.name)
+        for entry in entries {
+            let path = "\(name).\(entry.key)"
+            guard let key = schema.key(entry.key) else {
+                var message = "unknown key \(entry.key) for a \(type) service"
+                if let suggestion = Suggestion.closest(to: entry.key, among: allowed) {
+                    message += "; did you mean \(suggestion)?"
+                } else if ["enabled", "max_rate_limit", "retry_attempts", "max_connections"].contains(entry.key) {
+                    message += "; policies go under integrations.\(name)"
+                }
+                errors.append(ConfigDiagnostic(.error, at: entry.keyLocation, keyPath: path, message))
+                continue
+            }
+            if entry.node.isNull { continue }
+            if let problem = Self.check(entry.node, against: key) {
+                errors.append(ConfigDiagnostic(.error, at: entry.node.location, keyPath: path, problem))
+                continue
+            }
+            if entry.node.origin == .literal, let value = entry.node.scalar,
+                Self.isPlaceholder(value, key: entry.key)
+            {
+                service.placeholderKeys.insert(entry.key)
+                let shown = key.isSecret ? "" : " (\(value))"
+                warnings.append(
+                    ConfigDiagnostic(
+                        .warning,
+                        at: entry.node.location,
+                        keyPath: path,
+                        "value looks like a placeholder\(shown); it will not be sent to the service until replaced"
+                    )
+                )
+            }
+        }
+        for requirement in schema.required where !requirement.contains(where: { service.node($0) != nil }) {
+            let what = requirement.count == 1 ? requirement[0] : "one of " + requirement.joined(separator: ", ")
+            errors.append(
+                ConfigDiagnostic(.error, at: block.keyLocation, keyPath: name, "a \(type) service needs \(what)")
+            )
+        }
+        return service
+    }
+
+    private func inferType(name: String, node: ConfigNode) -> String? {
+        let has = { (key: String) in node[key] != nil }
+        if name == "google_calendar" { return "google_calendar" }
+        if let url = node["base_url"]?.scalar, url.contains("googleapis.com/calendar") { return "google_calendar" }
+        if has("bucket") { return "s3" }
+        let mail = name.contains("email") || name.contains("mail")
+        if mail && has("base_url") { return "http_api" }
+        if mail && has("host") { return "smtp" }
+        if mail && has("path") { return "maildir" }
+        if has("root") { return "local" }
+        if has("host") && has("database") { return "postgresql" }
+        if has("base_url") { return "http" }
+        return nil
+    }
+
+    static func check(_ node: ConfigNode, against key: ServiceSchema.Key) -> String? {
+        let found = key.isSecret ? node.shapeDescription : describe(node)
+        switch key.kind {
+        case .mapping:
+            return node.entries == nil ? "expected a mapping, found \(found)" : nil
+        case .stringList:
+            if case .mapping = node.value { return "expected a list of text, found a mapping" }
+            if case .sequence(let items) = node.value, items.contains(where: { $0.scalar == nil }) {
+                return "expected a list of text, found a nested list or mapping"
+            }
+            return nil
+        default:
+            guard let text = node.scalar else { return "expected \(key.kind.expectation), found \(found)" }
+            switch key.kind {
+            case .integer:
+                guard let value = Int(text) else { return "expected an integer, found \(found)" }
+                if let minimum = key.minimum, Double(value) < minimum {
+                    return "must be at least \(Int(minimum)), found \(value)"
+                }
+            case .number:
+                guard let value = Double(text) else { return "expected a number, found \(found)" }
+                if let minimum = key.minimum, value < minimum { return "must be at least \(minimum), found \(text)" }
+            case .boolean:
+                if ConfigNode.boolValue(text) == nil { return "expected true or false, found \(found)" }
+            case .oneOf(let words):
+                if !words.contains(text.lowercased()) {
+                    var message = "expected \(key.kind.expectation), found \(found)"
+                    if let suggestion = Suggestion.closest(to: text, among: words) {
+                        message += "; did you mean \(suggestion)?"
+                    }
+                    return message
+                }
+            default:
+                break
+            }
+            return nil
+        }
+    }
+
+    static func describe(_ node: ConfigNode) -> String {
+        guard let text = node.scalar else { return node.shapeDescription }
+        let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
+        return "\(node.shapeDescription) '\(shown)'"
+    }
+
+    /// Whether a literal value looks like a placeholder left from an example (`your_api_key`, `<token>`,
+    /// `changeme`, or a secret equal to its own key name, as `password: password`).
+    public static func isPlaceholder(_ value: String, key: String) -> Bool {
+        let lowered = value.lowercased().trimmingCharacters(in: .whitespaces)
+        if lowered.hasPrefix("your_") || lowered.hasPrefix("your-") || lowered.hasPrefix("your ") { return true }
+        if lowered.hasPrefix("<") && lowered.hasSuffix(">") { return true }
+        let words: Set<String> = [
+            "changeme", "change_me", "change-me", "replace_me", "replaceme", "placeholder", "todo", "tbd", "xxx",
+            "xxxx", "xxxxx", "secret", "example",
+        ]
+        if words.contains(lowered) { return true }
+        if ServiceSchema.secretKeyNames.contains(key) && (lowered == key || lowered == key.replacingOccurrences(of: "_", with: "")) {
+            return true
+        }
+        return false
+    }
+
+    private func permissionWarnings(file: String, entries: [ConfigNode.Entry]) -> [ConfigDiagnostic] {
+        var secretPaths: [String] = []
+        func walk(_ node: ConfigNode, path: String) {
+            guard let entries = node.entries else { return }
+            for entry in entries {
+                let childPath = path.isEmpty ? entry.key : path + "." + entry.key
+                if ServiceSchema.secretKeyNames.contains(entry.key), let value = entry.node.scalar, !entry.node.isNull,
+                    !value.contains("${"), !ConfigCipher.isEncrypted(value)
+                {
+                    secretPaths.append(childPath)
+                }
+                walk(entry.node, path: childPath)
+            }
+        }
+        walk(ConfigNode(value: .mapping(entries), location: SourceLocation(file: file)), path: "")
+        guard !secretPaths.isEmpty,
+            let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+            let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue,
+            permissions & 0o077 != 0
+        else { return [] }
+        return [
+            ConfigDiagnostic(
+                .warning,
+                at: SourceLocation(file: file),
+                "holds plain-text secrets (\(secretPaths.joined(separator: ", "))) and is readable by group or others "
+                    + "(mode \(String(permissions & 0o777, radix: 8))); run chmod 600 \(file), or use ${VAR} or enc: values"
+            )
+        ]
+    }
+
+    private func loadContacts(_ entry: ConfigNode.Entry, errors: inout [ConfigDiagnostic]) -> [String: String] {
+        guard let entries = entry.node.entries else {
+            if !entry.node.isNull {
+                errors.append(
+                    ConfigDiagnostic(
+                        .error,
+                        at: entry.node.location,
+                        keyPath: "contacts",
+                        "expected a mapping of names to e-mail addresses, found \(entry.node.shapeDescription)"
+                    )
+                )
+            }
+            return [:]
+        }
+        var contacts: [String: String] = [:]
+        for contact in entries {
+            guard let address = contact.node.scalar, address.contains("@"), !address.contains(" ") else {
+                errors.append(
+                    ConfigDiagnostic(
+                        .error,
+                        at: contact.node.location,
+                        keyPath: "contacts.\(contact.key)",
+                        "expected an e-mail address, found \(Self.describe(contact.node))"
+                    )
+                )
+                continue
+            }
+            contacts[contact.key.lowercased()] = address
+        }
+        return contacts
+    }
+
+    // MARK: Overrides
+
+    private func applyOverrides(services: inout [ConfigNode.Entry], policies: inout [ConfigNode.Entry]) throws {
+        var assignments: [(path: [String], value: String, location: SourceLocation)] = []
+        for (name, value) in environment.sorted(by: { $0.key < $1.key })
+        where name.hasPrefix("SWITCHBOARD_") && name.contains("__") {
+            let path = name.dropFirst("SWITCHBOARD_".count).components(separatedBy: "__").map { $0.lowercased() }
+            assignments.append((path, value, SourceLocation(file: "environment variable \(name)")))
+        }
+        for item in overrides {
+            guard let equals = item.firstIndex(of: "=") else {
+                throw ConfigurationError(
+                    at: SourceLocation(file: "--set \(item)"),
+                    "expected KEY.PATH=VALUE, such as --set database.host=127.0.0.1"
+                )
+            }
+            let path = item[..<equals].split(separator: ".").map(String.init)
+            assignments.append((path, String(item[item.index(after: equals)...]), SourceLocation(file: "--set")))
+        }
+        for assignment in assignments {
+            guard assignment.path.count >= 2, !assignment.path.contains(where: \.isEmpty) else {
+                throw ConfigurationError(
+                    at: assignment.location,
+                    "an override needs a service and a key, such as database.host"
+                )
+            }
+            let leaf = ConfigNode(value: .scalar(assignment.value), location: assignment.location, isQuoted: true, origin: .override)
+            if assignment.path[0] == "integrations" {
+                guard assignment.path.count == 3 else {
+                    throw ConfigurationError(at: assignment.location, "expected integrations.SERVICE.KEY")
+                }
+                Self.set(leaf, at: Array(assignment.path.dropFirst()), in: &policies, location: assignment.location)
+            } else if Configuration.reservedKeys.contains(assignment.path[0]) {
+                continue
+            } else {
+                Self.set(leaf, at: assignment.path, in: &services, location: assignment.location)
+            }
+        }
+    }
+
+    private static func set(_ leaf: ConfigNode, at path: [String], in entries: inout [ConfigNode.Entry], location: SourceLocation) {
+        let key = path[0]
+        if path.count == 1 {
+            if let index = entries.firstIndex(where: { $0.key == key }) {
+                entries[index].node = leaf
+            } else {
+                entries.append(ConfigNode.Entry(key: key, keyLocation: location, node: leaf))
+            }
+            return
+        }
+        if let index = entries.firstIndex(where: { $0.key == key }), var children = entries[index].node.entries {
+            set(leaf, at: Array(path.dropFirst()), in: &children, location: location)
+            entries[index].node.value = .mapping(children)
+        } else {
+            var children: [ConfigNode.Entry] = []
+            set(leaf, at: Array(path.dropFirst()), in: &children, location: location)
+            let node = ConfigNode(value: .mapping(children), location: location)
+            if let index = entries.firstIndex(where: { $0.key == key }) {
+                entries[index].node = node
+            } else {
+                entries.append(ConfigNode.Entry(key: key, keyLocation: location, node: node))
+            }
+        }
+    }
+}
+
+/// Resolves `${VAR}`, `${VAR:-default}` and `enc:v1:` values in a tree, collecting errors.
+struct ValueResolver {
+    let environment: [String: String]
+    let cipher: ConfigCipher
+    var errors: [ConfigDiagnostic] = []
+
+    mutating func resolve(_ node: ConfigNode, path: String) -> ConfigNode {
+        var node = node
+        switch node.value {
+        case .scalar(let text):
+            var value = text
+            if text.contains("${") {
+                do {
+                    value = try Self.interpolate(text, environment: environment)
+                    if value != text { node.origin = .environment }
+                } catch let error as InterpolationError {
+                    errors.append(ConfigDiagnostic(.error, at: node.location, keyPath: path, error.message))
+                    return node
+                } catch {
+                    return node
+                }
+            }
+            if ConfigCipher.isEncrypted(value.trimmingCharacters(in: .whitespaces)) {
+                do {
+                    value = try cipher.decryptString(value)
+                    node.origin = .encrypted
+                } catch let error as IntegrationError {
+                    errors.append(ConfigDiagnostic(.error, at: node.location, keyPath: path, error.message))
+                    return node
+                } catch {
+                    return node
+                }
+            }
+            node.value = .scalar(value)
+            if node.origin != .literal { node.isQuoted = node.isQuoted || value != text }
+        case .sequence(let items):
+            node.value = .sequence(items.enumerated().map { resolve($1, path: "\(path)[\($0)]") })
+        case .mapping(let entries):
+            node.value = .mapping(
+                entries.map { entry in
+                    var entry = entry
+                    entry.node = resolve(entry.node, path: path + "." + entry.key)
+                    return entry
+                }
+            )
+        }
+        return node
+    }
+
+    struct InterpolationError: Error { let message: String }
+
+    /// Replaces `${VAR}` and `${VAR:-default}`; `$${` stands for a literal `${`.
+    static func interpolate(_ text: String, environment: [String: String]) throws -> String {
+        var out = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let c = text[index]
+            if c == "$" {
+                let next = text.index(after: index)
+                if next < text.endIndex && text[next] == "$" {
+                    let afterNext = text.index(after: next)
+                    if afterNext < text.endIndex && text[afterNext] == "{" {
+                        out += "$"
+                        index = next
+                        out += "{"
+                        index = text.index(after: afterNext)
+                        continue
+                    }
+                }
+                if next < text.endIndex && text[next] == "{" {
+                    guard let close = text[next...].firstIndex(of: "}") else {
+                        throw InterpolationError(message: "unterminated ${ reference (missing })")
+                    }
+                    let inner = String(text[text.index(after: next)..<close])
+                    var name = inner
+                    var fallback: String?
+                    if let range = inner.range(of: ":-") {
+                        name = String(inner[..<range.lowerBound])
+                        fallback = String(inner[range.upperBound...])
+                    }
+                    guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil else {
+                        throw InterpolationError(message: "malformed reference ${\(inner)}; expected ${VAR} or ${VAR:-default}")
+                    }
+                    if let value = environment[name], !(fallback != nil && value.isEmpty) {
+                        out += value
+                    } else if let fallback {
+                        out += fallback
+                    } else {
+                        throw InterpolationError(
+                            message: "environment variable \(name) is not set (write ${\(name):-default} for a default)"
+                        )
+                    }
+                    index = text.index(after: close)
+                    continue
+                }
+            }
+            out.append(c)
+            index = text.index(after: index)
+        }
+        return out
+    }
+}

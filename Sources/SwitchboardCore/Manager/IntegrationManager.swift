@@ -1,0 +1,470 @@
+import Logging
+import Metrics
+import Synchronization
+
+/// The one entry point for every call to an external service.
+///
+/// The manager holds adapters by service name, each with its ``ServicePolicy``, and runs every call through the
+/// same pipeline: circuit breaker, bulkhead, then for each attempt a rate-limit permit, the adapter under the
+/// attempt timeout and the overall deadline, and on a transient error a jittered backoff before the next attempt.
+/// A non-idempotent operation is retried only when the call carries an idempotency key.
+///
+/// ```swift
+/// let manager = IntegrationManager()
+/// try manager.register(TextIntegration(), as: "text")
+/// let output = try await manager.execute(service: "text", operation: "stats", input: ["text": "a b"])
+/// ```
+public final class IntegrationManager: Sendable {
+    /// Per-call options.
+    public struct Options: Sendable {
+        /// The overall deadline of the call, overriding the service's `deadline_s`. `nil`: the service's.
+        public var deadline: Duration?
+        /// How long to wait for a rate-limit permit, overriding the service's `max_wait_ms`. `nil`: the service's.
+        public var maximumWait: Duration?
+        /// A key that makes repeating a non-idempotent call safe; handed to the adapter.
+        public var idempotencyKey: String?
+        /// The logger for this call. `nil`: the manager's.
+        public var logger: Logger?
+
+        /// Creates options.
+        public init(
+            deadline: Duration? = nil,
+            maximumWait: Duration? = nil,
+            idempotencyKey: String? = nil,
+            logger: Logger? = nil
+        ) {
+            self.deadline = deadline
+            self.maximumWait = maximumWait
+            self.idempotencyKey = idempotencyKey
+            self.logger = logger
+        }
+    }
+
+    private let services = Mutex<[String: ServiceEntry]>([:])
+    private let clock: any ResilienceClock
+    private let logger: Logger
+    private let random: @Sendable () -> Double
+
+    /// Creates an empty manager.
+    ///
+    /// - Parameters:
+    ///   - clock: The clock for limits, backoff, breakers and deadlines. Tests pass a `TestClock`.
+    ///   - logger: The background logger. Default: no logging.
+    ///   - random: Jitter source returning values in `0..<1`.
+    public init(
+        clock: any ResilienceClock = SystemClock(),
+        logger: Logger = Logger(label: "switchboard", factory: { _ in SwiftLogNoOpLogHandler() }),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.clock = clock
+        self.logger = logger
+        self.random = random
+    }
+
+    // MARK: Registry
+
+    /// Registers `adapter` under `name` with `policy`.
+    /// - Throws: ``IntegrationError`` `invalidConfiguration` when the name is taken or the policy is invalid.
+    public func register(_ adapter: any Integration, as name: String, policy: ServicePolicy = ServicePolicy()) throws {
+        guard policy.maxConnections > 0 else {
+            throw IntegrationError(
+                code: .invalidConfiguration,
+                message: "max_connections must be at least 1",
+                service: name
+            )
+        }
+        let entry = ServiceEntry(name: name, adapter: adapter, policy: policy, clock: clock, logger: logger)
+        try services.withLock { services in
+            if services[name] != nil {
+                throw IntegrationError(
+                    code: .invalidConfiguration,
+                    message: "a service named \(name) is already registered",
+                    service: name
+                )
+            }
+            services[name] = entry
+        }
+    }
+
+    /// The adapter registered under `name`.
+    public func adapter(named name: String) -> (any Integration)? {
+        services.withLock { $0[name]?.adapter }
+    }
+
+    /// The policy of the service registered under `name`.
+    public func policy(for name: String) -> ServicePolicy? {
+        services.withLock { $0[name]?.policy }
+    }
+
+    /// The circuit state of the service registered under `name`.
+    public func circuitState(for name: String) -> CircuitState? {
+        services.withLock { $0[name]?.breaker.state }
+    }
+
+    /// The registered service names, sorted.
+    public var serviceNames: [String] {
+        services.withLock { Array($0.keys) }.sorted()
+    }
+
+    /// Removes the service `name` and shuts its adapter down.
+    /// - Returns: `false` when no such service was registered.
+    @discardableResult
+    public func remove(_ name: String) async throws -> Bool {
+        guard let entry = services.withLock({ $0.removeValue(forKey: name) }) else { return false }
+        try await entry.adapter.shutdown()
+        return true
+    }
+
+    /// Removes every service and shuts each adapter down; the first error is rethrown after all have run.
+    public func shutdown() async throws {
+        let entries = services.withLock { services in
+            defer { services.removeAll() }
+            return Array(services.values)
+        }
+        var firstError: (any Error)?
+        for entry in entries {
+            do { try await entry.adapter.shutdown() } catch { if firstError == nil { firstError = error } }
+        }
+        if let firstError { throw firstError }
+    }
+
+    // MARK: Calls
+
+    /// Runs one operation of one service through the whole resilience pipeline.
+    ///
+    /// - Returns: The operation's output, as its schema declares.
+    /// - Throws: ``IntegrationError`` naming the service, operation, attempts and last cause;
+    ///   `CancellationError` when the calling task is cancelled.
+    public func execute(
+        service: String,
+        operation: String,
+        input: JSONValue,
+        options: Options = Options()
+    ) async throws -> JSONValue {
+        guard let entry = services.withLock({ $0[service] }) else {
+            throw IntegrationError(
+                code: .unknownService,
+                message: "no service named \(service); known services: \(knownList(serviceNames))",
+                service: service
+            )
+        }
+        guard entry.policy.enabled else {
+            throw IntegrationError(
+                code: .serviceDisabled,
+                message: "service is disabled in the configuration (enabled: false)",
+                service: service,
+                operation: operation,
+                hint: "set enabled: true under integrations.\(service) to use it"
+            )
+        }
+        guard let call = entry.operations[operation] else {
+            throw IntegrationError(
+                code: .unknownOperation,
+                message: "no operation named \(operation); \(service) offers: "
+                    + knownList(entry.operationNames),
+                service: service,
+                operation: operation
+            )
+        }
+        call.calls.increment()
+        let start = clock.now
+        let deadlineLength = options.deadline ?? entry.policy.deadline
+        let repeatable = call.descriptor.idempotency.isIdempotent(for: input) || options.idempotencyKey != nil
+        let logger = options.logger ?? self.logger
+        do {
+            let output: JSONValue
+            if let deadlineLength {
+                let deadline = start + deadlineLength
+                let log = AttemptLog()
+                let clock = self.clock
+                output = try await withDeadline(
+                    deadline,
+                    clock: clock,
+                    timeoutError: {
+                        let (attempts, last) = log.snapshot
+                        var error = IntegrationError(
+                            code: .deadlineExceeded,
+                            message: "deadline of \(deadlineLength.secondsText) passed",
+                            service: service,
+                            operation: operation,
+                            transience: .never,
+                            underlying: last
+                        )
+                        if let last {
+                            error.message += "; last error: \(Self.causeText(last))"
+                        }
+                        error.attempts = attempts
+                        return error
+                    },
+                    {
+                        try await self.run(
+                            entry: entry,
+                            call: call,
+                            input: input,
+                            options: options,
+                            deadline: deadline,
+                            repeatable: repeatable,
+                            logger: logger,
+                            log: log
+                        )
+                    }
+                )
+            } else {
+                output = try await run(
+                    entry: entry,
+                    call: call,
+                    input: input,
+                    options: options,
+                    deadline: nil,
+                    repeatable: repeatable,
+                    logger: logger,
+                    log: nil
+                )
+            }
+            call.duration.recordNanoseconds(Int64((clock.now - start).seconds * 1e9))
+            return output
+        } catch {
+            let code = (error as? IntegrationError)?.code.description ?? (error is CancellationError ? "cancelled" : "other")
+            entry.errorCounter(operation: operation, code: code).increment()
+            call.duration.recordNanoseconds(Int64((clock.now - start).seconds * 1e9))
+            logger.debug(
+                "call failed",
+                metadata: [
+                    LogKey.service: .string(service), LogKey.operation: .string(operation),
+                    LogKey.errorCode: .string(code),
+                ]
+            )
+            throw error
+        }
+    }
+
+    private func run(
+        entry: ServiceEntry,
+        call: ServiceEntry.Operation,
+        input: JSONValue,
+        options: Options,
+        deadline: Duration?,
+        repeatable: Bool,
+        logger: Logger,
+        log: AttemptLog?
+    ) async throws -> JSONValue {
+        let policy = entry.policy
+        let service = entry.name
+        let operation = call.descriptor.name
+        // Circuit breaker first: an open circuit refuses at once, without queueing.
+        var probe = try breakerPermission(entry, service: service, operation: operation, lastError: nil, attempts: 0)
+        do {
+            try await entry.bulkhead.acquire()
+        } catch {
+            entry.breaker.record(failure: nil, probe: probe)
+            throw error
+        }
+        defer { entry.bulkhead.release() }
+
+        var attempt = 0
+        while true {
+            attempt += 1
+            if attempt > 1 {
+                probe = try breakerPermission(
+                    entry,
+                    service: service,
+                    operation: operation,
+                    lastError: log?.snapshot.1,
+                    attempts: attempt - 1
+                )
+            }
+            if let limiter = entry.limiter {
+                var maximumWait = options.maximumWait ?? policy.maximumWait
+                if let deadline { maximumWait = min(maximumWait, max(.zero, deadline - clock.now)) }
+                do {
+                    let waited = try await limiter.acquire(maximumWait: maximumWait)
+                    if waited > .zero {
+                        call.rateLimitWait.recordNanoseconds(Int64(waited.seconds * 1e9))
+                    }
+                } catch var error as IntegrationError {
+                    entry.breaker.record(failure: nil, probe: probe)
+                    error.service = service
+                    error.operation = operation
+                    error.attempts = attempt
+                    throw error
+                } catch {
+                    entry.breaker.record(failure: nil, probe: probe)
+                    throw error
+                }
+            }
+            let context = OperationContext(
+                service: service,
+                operation: operation,
+                attempt: attempt,
+                idempotencyKey: options.idempotencyKey,
+                deadline: deadline,
+                clock: clock,
+                logger: logger
+            )
+            do {
+                let output: JSONValue
+                if let timeout = policy.attemptTimeout {
+                    let adapter = entry.adapter
+                    output = try await withDeadline(
+                        clock.now + timeout,
+                        clock: clock,
+                        timeoutError: {
+                            IntegrationError(
+                                code: .timeout,
+                                message: "attempt timed out after \(timeout.secondsText)",
+                                service: service,
+                                operation: operation,
+                                transience: .always
+                            )
+                        },
+                        { try await adapter.execute(operation, input: input, context: context) }
+                    )
+                } else {
+                    output = try await entry.adapter.execute(operation, input: input, context: context)
+                }
+                entry.breaker.record(failure: false, probe: probe)
+                return output
+            } catch {
+                entry.breaker.record(failure: Self.countsAsFailure(error), probe: probe)
+                log?.record(attempt: attempt, error: error)
+                if Task.isCancelled || error is CancellationError { throw error }
+                let (_, retryAfter) = RetryPolicy.classify(error)
+                guard attempt <= policy.retry.maxRetries, RetryPolicy.shouldRetry(error, repeatable: repeatable) else {
+                    throw finalize(error, service: service, operation: operation, attempts: attempt, reason: nil)
+                }
+                if let retryAfter, retryAfter > policy.retry.maximumRetryAfter {
+                    throw finalize(
+                        error,
+                        service: service,
+                        operation: operation,
+                        attempts: attempt,
+                        reason: "the service asked to wait \(retryAfter.secondsText), longer than max_retry_after_s"
+                    )
+                }
+                let delay = policy.retry.delay(beforeRetry: attempt, retryAfter: retryAfter, random: random())
+                let resumeAt = clock.now + delay
+                if let deadline, resumeAt >= deadline {
+                    throw finalize(
+                        error,
+                        service: service,
+                        operation: operation,
+                        attempts: attempt,
+                        reason: "the deadline would pass before the next retry"
+                    )
+                }
+                call.retries.increment()
+                logger.info(
+                    "retrying after transient error",
+                    metadata: [
+                        LogKey.service: .string(service), LogKey.operation: .string(operation),
+                        LogKey.attempt: .stringConvertible(attempt),
+                        LogKey.retryDelay: .stringConvertible(Int(delay.seconds * 1000)),
+                        LogKey.errorCode: .string((error as? IntegrationError)?.code.description ?? "other"),
+                    ]
+                )
+                try await clock.sleep(until: resumeAt)
+            }
+        }
+    }
+
+    private func breakerPermission(
+        _ entry: ServiceEntry,
+        service: String,
+        operation: String,
+        lastError: (any Error & Sendable)?,
+        attempts: Int
+    ) throws -> Bool {
+        switch entry.breaker.acquire() {
+        case .allowed(let probe):
+            return probe
+        case .refused(let retryAfter):
+            var error = IntegrationError(
+                code: .circuitOpen,
+                message: "circuit breaker is open after repeated failures",
+                service: service,
+                operation: operation,
+                transience: .never,
+                retryAfter: retryAfter,
+                underlying: lastError
+            )
+            if attempts > 0 { error.attempts = attempts }
+            throw error
+        }
+    }
+
+    /// Whether an error says the service is unhealthy: transient errors, 5xx, and errors that do not classify
+    /// themselves count; answers such as "not found" or "invalid input" do not; cancellation says nothing.
+    static func countsAsFailure(_ error: any Error) -> Bool? {
+        if error is CancellationError { return nil }
+        if let error = error as? IntegrationError {
+            if error.code == .cancelled || error.code == .deadlineExceeded { return nil }
+            return error.transience != .never || error.code == .serverError
+        }
+        if let classified = error as? any ClassifiedError { return classified.transience != .never }
+        return true
+    }
+
+    private func finalize(
+        _ error: any Error,
+        service: String,
+        operation: String,
+        attempts: Int,
+        reason: String?
+    ) -> any Error {
+        if var error = error as? IntegrationError {
+            error.service = service
+            error.operation = operation
+            error.attempts = attempts
+            if attempts > 1 || reason != nil {
+                var message = error.message
+                if let reason { message += "; not retried: \(reason)" }
+                error.message = message
+            }
+            return error
+        }
+        return IntegrationError(
+            code: .internalError,
+            message: Self.causeText(error),
+            service: service,
+            operation: operation,
+            transience: .never,
+            underlying: SendableErrorBox(error)
+        ).with(attempts: attempts)
+    }
+
+    static func causeText(_ error: any Error) -> String {
+        if let error = error as? IntegrationError { return error.message }
+        return String(describing: error)
+    }
+
+    private func knownList(_ names: [String]) -> String {
+        names.isEmpty ? "(none)" : names.joined(separator: ", ")
+    }
+}
+
+extension IntegrationError {
+    fileprivate func with(attempts: Int) -> IntegrationError {
+        var copy = self
+        copy.attempts = attempts
+        return copy
+    }
+}
+
+/// Carries a non-`Sendable` error's text across isolation boundaries.
+struct SendableErrorBox: Error, Sendable, CustomStringConvertible {
+    let description: String
+    init(_ error: any Error) { description = String(describing: error) }
+}
+
+/// The attempts and last error of a call, read when its deadline passes.
+final class AttemptLog: Sendable {
+    private let state = Mutex<(Int, (any Error & Sendable)?)>((0, nil))
+
+    func record(attempt: Int, error: any Error) {
+        let sendable: any Error & Sendable =
+            (error as? IntegrationError).map { $0 as any Error & Sendable } ?? SendableErrorBox(error)
+        state.withLock { $0 = (attempt, sendable) }
+    }
+
+    var snapshot: (Int, (any Error & Sendable)?) { state.withLock { $0 } }
+}

@@ -1,0 +1,76 @@
+import Logging
+import Metrics
+import Synchronization
+
+/// One registered service: its adapter, policy and the resilience parts built from it.
+final class ServiceEntry: Sendable {
+    struct Operation: Sendable {
+        let descriptor: OperationDescriptor
+        let calls: Counter
+        let retries: Counter
+        let duration: Metrics.Timer
+        let rateLimitWait: Metrics.Timer
+    }
+
+    let name: String
+    let adapter: any Integration
+    let policy: ServicePolicy
+    let operations: [String: Operation]
+    let operationNames: [String]
+    let limiter: RateLimiter?
+    let breaker: CircuitBreaker
+    let bulkhead: Bulkhead
+    private let errorCounters = Mutex<[String: Counter]>([:])
+
+    init(name: String, adapter: any Integration, policy: ServicePolicy, clock: any ResilienceClock, logger: Logger) {
+        self.name = name
+        self.adapter = adapter
+        self.policy = policy
+        var operations: [String: Operation] = [:]
+        for descriptor in adapter.operations {
+            let dimensions = [(LogKey.service, name), (LogKey.operation, descriptor.name)]
+            operations[descriptor.name] = Operation(
+                descriptor: descriptor,
+                calls: Counter(label: MetricName.calls, dimensions: dimensions),
+                retries: Counter(label: MetricName.retries, dimensions: dimensions),
+                duration: Metrics.Timer(label: MetricName.callDuration, dimensions: dimensions),
+                rateLimitWait: Metrics.Timer(label: MetricName.rateLimitWait, dimensions: dimensions)
+            )
+        }
+        self.operations = operations
+        self.operationNames = operations.keys.sorted()
+        self.limiter = policy.rateLimit.map { RateLimiter(configuration: $0, clock: clock) }
+        self.bulkhead = Bulkhead(maximum: max(1, policy.maxConnections))
+        let gauge = Gauge(label: MetricName.breakerState, dimensions: [(LogKey.service, name)])
+        gauge.record(CircuitState.closed.gaugeValue)
+        let service = name
+        self.breaker = CircuitBreaker(configuration: policy.breaker, clock: clock) { transition in
+            gauge.record(transition.to.gaugeValue)
+            Counter(
+                label: MetricName.breakerTransitions,
+                dimensions: [(LogKey.service, service), ("from", transition.from.rawValue), ("to", transition.to.rawValue)]
+            ).increment()
+            logger.info(
+                "circuit breaker state changed",
+                metadata: [
+                    LogKey.service: .string(service),
+                    LogKey.breakerState: .string(transition.to.rawValue),
+                    "breaker.previous_state": .string(transition.from.rawValue),
+                ]
+            )
+        }
+    }
+
+    func errorCounter(operation: String, code: String) -> Counter {
+        let key = operation + "\u{0}" + code
+        return errorCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(
+                label: MetricName.errors,
+                dimensions: [(LogKey.service, name), (LogKey.operation, operation), ("error.type", code)]
+            )
+            counters[key] = counter
+            return counter
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Logging
+
+/// Whether repeating an operation is safe: fixed for the operation, or decided per call from its input.
+///
+/// The manager retries a non-idempotent operation only when the call carries an idempotency key.
+public struct Idempotency: Sendable {
+    private enum Base: Sendable {
+        case fixed(Bool)
+        case perCall(@Sendable (JSONValue) -> Bool)
+    }
+    private let base: Base
+
+    /// Repeating the operation has the same effect as doing it once (reads, PUT-style writes).
+    public static let idempotent = Idempotency(base: .fixed(true))
+    /// Repeating the operation may do it twice (an insert, a send).
+    public static let nonIdempotent = Idempotency(base: .fixed(false))
+    /// Decided from each call's input, as the `http` adapter's `request` is by its method.
+    public static func decidedPerCall(_ decide: @escaping @Sendable (JSONValue) -> Bool) -> Idempotency {
+        Idempotency(base: .perCall(decide))
+    }
+
+    /// Whether the call with `input` is idempotent.
+    @inlinable
+    public func isIdempotent(for input: JSONValue) -> Bool { _isIdempotent(input) }
+
+    @usableFromInline
+    func _isIdempotent(_ input: JSONValue) -> Bool {
+        switch base {
+        case .fixed(let value): return value
+        case .perCall(let decide): return decide(input)
+        }
+    }
+
+    /// A word for catalogs: `true`, `false` or `per_call`.
+    public var summary: String {
+        switch base {
+        case .fixed(let value): return value ? "true" : "false"
+        case .perCall: return "per_call"
+        }
+    }
+}
+
+/// One operation an integration offers: what the CLI, HTTP API and MCP tool list are all derived from.
+public struct OperationDescriptor: Sendable {
+    /// The operation's name, in the seed's snake_case (`create_event`).
+    public var name: String
+    /// A one-line summary.
+    public var summary: String
+    /// JSON Schema of the input object.
+    public var inputSchema: JSONValue
+    /// JSON Schema of the output.
+    public var outputSchema: JSONValue
+    /// Whether repeating the operation is safe.
+    public var idempotency: Idempotency
+
+    /// Creates a descriptor.
+    public init(
+        name: String,
+        summary: String,
+        inputSchema: JSONValue = ["type": "object"],
+        outputSchema: JSONValue = [:],
+        idempotency: Idempotency
+    ) {
+        self.name = name
+        self.summary = summary
+        self.inputSchema = inputSchema
+        self.outputSchema = outputSchema
+        self.idempotency = idempotency
+    }
+}
+
+/// What an adapter knows about the call it is running.
+public struct OperationContext: Sendable {
+    /// The service name the call was made to (`team_calendar`).
+    public var service: String
+    /// The operation name.
+    public var operation: String
+    /// The attempt number, from 1.
+    public var attempt: Int
+    /// The caller's idempotency key, if any: adapters use it to make writes safe to repeat (a Google event id).
+    public var idempotencyKey: String?
+    /// The overall deadline on the manager's clock, if any.
+    public var deadline: Duration?
+    /// The clock the manager runs on.
+    public var clock: any ResilienceClock
+    private var baseLogger: Logger
+
+    /// Creates a context; the manager does this for every attempt.
+    public init(
+        service: String,
+        operation: String,
+        attempt: Int = 1,
+        idempotencyKey: String? = nil,
+        deadline: Duration? = nil,
+        clock: any ResilienceClock = SystemClock(),
+        logger: Logger = Logger(label: "switchboard", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.service = service
+        self.operation = operation
+        self.attempt = attempt
+        self.idempotencyKey = idempotencyKey
+        self.deadline = deadline
+        self.clock = clock
+        self.baseLogger = logger
+    }
+
+    /// A logger carrying `integration.service`, `integration.operation` and `attempt` metadata.
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: LogKey.service] = .string(service)
+        logger[metadataKey: LogKey.operation] = .string(operation)
+        logger[metadataKey: LogKey.attempt] = .stringConvertible(attempt)
+        return logger
+    }
+
+    /// The time left before the deadline, or `nil` when the call has none.
+    public var remaining: Duration? { deadline.map { $0 - clock.now } }
+}
+
+/// An adapter for one kind of external service: the seed's `BaseAdapter`.
+///
+/// An integration declares its operations once, in ``operations``; the CLI, HTTP API and MCP server derive
+/// everything from that catalog. ``execute(_:input:context:)`` is the dynamic form they all call, through
+/// ``IntegrationManager``, which adds rate limits, retries, the circuit breaker, the bulkhead and deadlines.
+/// An adapter itself never retries.
+///
+/// See `docs/ADAPTERS.md` for a complete example.
+public protocol Integration: Sendable {
+    /// The adapter's kind: the configuration `type` it serves (`google_calendar`, `postgresql`, `http`).
+    var kind: String { get }
+    /// The operations this integration offers.
+    var operations: [OperationDescriptor] { get }
+    /// Runs one attempt of an operation.
+    ///
+    /// - Parameters:
+    ///   - operation: A name from ``operations``.
+    ///   - input: The input object, as the operation's input schema declares.
+    ///   - context: The call's service name, attempt, idempotency key, deadline and logger.
+    /// - Returns: The output, as the operation's output schema declares.
+    /// - Throws: Preferably an ``IntegrationError`` classified for the retry policy. Must honour task
+    ///   cancellation.
+    func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue
+    /// Releases connections and other resources. Called once, when the manager shuts down or the adapter is
+    /// removed.
+    func shutdown() async throws
+}
+
+extension Integration {
+    /// Default: nothing to release.
+    public func shutdown() async throws {}
+}
