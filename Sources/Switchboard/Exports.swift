@@ -1,1 +1,1 @@
-import SwitchboardCore
+@_exported import SwitchboardCore

@@ -166,6 +166,9 @@ public final class IntegrationManager: Sendable {
                 operation: operation
             )
         }
+        if call.validatesInput, let problem = SchemaValidator.firstProblem(in: input, schema: call.descriptor.inputSchema) {
+            throw IntegrationError(code: .invalidInput, message: problem, service: service, operation: operation)
+        }
         call.calls.increment()
         let start = clock.now
         let deadlineLength = options.deadline ?? entry.policy.deadline

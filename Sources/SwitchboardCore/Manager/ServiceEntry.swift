@@ -10,6 +10,8 @@ final class ServiceEntry: Sendable {
         let retries: Counter
         let duration: Metrics.Timer
         let rateLimitWait: Metrics.Timer
+        /// `false` when the schema constrains nothing, so the hot path skips validation.
+        let validatesInput: Bool
     }
 
     let name: String
@@ -34,7 +36,8 @@ final class ServiceEntry: Sendable {
                 calls: Counter(label: MetricName.calls, dimensions: dimensions),
                 retries: Counter(label: MetricName.retries, dimensions: dimensions),
                 duration: Metrics.Timer(label: MetricName.callDuration, dimensions: dimensions),
-                rateLimitWait: Metrics.Timer(label: MetricName.rateLimitWait, dimensions: dimensions)
+                rateLimitWait: Metrics.Timer(label: MetricName.rateLimitWait, dimensions: dimensions),
+                validatesInput: descriptor.inputSchema != ["type": "object"] && descriptor.inputSchema != [:]
             )
         }
         self.operations = operations
