@@ -52,7 +52,9 @@ let package = Package(
                 "SwitchboardTesting",
                 "SwitchboardExamples",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -44,6 +44,7 @@ public final class IntegrationManager: Sendable {
     private let clock: any ResilienceClock
     private let logger: Logger
     private let random: @Sendable () -> Double
+    private let metrics: (any MetricsFactory)?
 
     /// Creates an empty manager.
     ///
@@ -51,14 +52,17 @@ public final class IntegrationManager: Sendable {
     ///   - clock: The clock for limits, backoff, breakers and deadlines. Tests pass a `TestClock`.
     ///   - logger: The background logger. Default: no logging.
     ///   - random: Jitter source returning values in `0..<1`.
+    ///   - metrics: The metrics factory. Default: the one `MetricsSystem` was bootstrapped with.
     public init(
         clock: any ResilienceClock = SystemClock(),
         logger: Logger = Logger(label: "switchboard", factory: { _ in SwiftLogNoOpLogHandler() }),
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        metrics: (any MetricsFactory)? = nil
     ) {
         self.clock = clock
         self.logger = logger
         self.random = random
+        self.metrics = metrics
     }
 
     // MARK: Registry
@@ -73,7 +77,14 @@ public final class IntegrationManager: Sendable {
                 service: name
             )
         }
-        let entry = ServiceEntry(name: name, adapter: adapter, policy: policy, clock: clock, logger: logger)
+        let entry = ServiceEntry(
+            name: name,
+            adapter: adapter,
+            policy: policy,
+            clock: clock,
+            logger: logger,
+            metrics: metrics ?? MetricsSystem.factory
+        )
         try services.withLock { services in
             if services[name] != nil {
                 throw IntegrationError(
@@ -295,6 +306,13 @@ public final class IntegrationManager: Sendable {
                     throw error
                 }
             }
+            logger.trace(
+                "attempt",
+                metadata: [
+                    LogKey.service: .string(service), LogKey.operation: .string(operation),
+                    LogKey.attempt: .stringConvertible(attempt),
+                ]
+            )
             let context = OperationContext(
                 service: service,
                 operation: operation,

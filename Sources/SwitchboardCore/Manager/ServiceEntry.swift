@@ -24,7 +24,17 @@ final class ServiceEntry: Sendable {
     let bulkhead: Bulkhead
     private let errorCounters = Mutex<[String: Counter]>([:])
 
-    init(name: String, adapter: any Integration, policy: ServicePolicy, clock: any ResilienceClock, logger: Logger) {
+    private let metrics: any MetricsFactory
+
+    init(
+        name: String,
+        adapter: any Integration,
+        policy: ServicePolicy,
+        clock: any ResilienceClock,
+        logger: Logger,
+        metrics: any MetricsFactory
+    ) {
+        self.metrics = metrics
         self.name = name
         self.adapter = adapter
         self.policy = policy
@@ -33,10 +43,10 @@ final class ServiceEntry: Sendable {
             let dimensions = [(LogKey.service, name), (LogKey.operation, descriptor.name)]
             operations[descriptor.name] = Operation(
                 descriptor: descriptor,
-                calls: Counter(label: MetricName.calls, dimensions: dimensions),
-                retries: Counter(label: MetricName.retries, dimensions: dimensions),
-                duration: Metrics.Timer(label: MetricName.callDuration, dimensions: dimensions),
-                rateLimitWait: Metrics.Timer(label: MetricName.rateLimitWait, dimensions: dimensions),
+                calls: Counter(label: MetricName.calls, dimensions: dimensions, factory: metrics),
+                retries: Counter(label: MetricName.retries, dimensions: dimensions, factory: metrics),
+                duration: Metrics.Timer(label: MetricName.callDuration, dimensions: dimensions, factory: metrics),
+                rateLimitWait: Metrics.Timer(label: MetricName.rateLimitWait, dimensions: dimensions, factory: metrics),
                 validatesInput: descriptor.inputSchema != ["type": "object"] && descriptor.inputSchema != [:]
             )
         }
@@ -44,14 +54,16 @@ final class ServiceEntry: Sendable {
         self.operationNames = operations.keys.sorted()
         self.limiter = policy.rateLimit.map { RateLimiter(configuration: $0, clock: clock) }
         self.bulkhead = Bulkhead(maximum: max(1, policy.maxConnections))
-        let gauge = Gauge(label: MetricName.breakerState, dimensions: [(LogKey.service, name)])
+        let gauge = Gauge(label: MetricName.breakerState, dimensions: [(LogKey.service, name)], factory: metrics)
         gauge.record(CircuitState.closed.gaugeValue)
         let service = name
+        let metrics = self.metrics
         self.breaker = CircuitBreaker(configuration: policy.breaker, clock: clock) { transition in
             gauge.record(transition.to.gaugeValue)
             Counter(
                 label: MetricName.breakerTransitions,
-                dimensions: [(LogKey.service, service), ("from", transition.from.rawValue), ("to", transition.to.rawValue)]
+                dimensions: [(LogKey.service, service), ("from", transition.from.rawValue), ("to", transition.to.rawValue)],
+                factory: metrics
             ).increment()
             logger.info(
                 "circuit breaker state changed",
@@ -70,7 +82,8 @@ final class ServiceEntry: Sendable {
             if let counter = counters[key] { return counter }
             let counter = Counter(
                 label: MetricName.errors,
-                dimensions: [(LogKey.service, name), (LogKey.operation, operation), ("error.type", code)]
+                dimensions: [(LogKey.service, name), (LogKey.operation, operation), ("error.type", code)],
+                factory: metrics
             )
             counters[key] = counter
             return counter

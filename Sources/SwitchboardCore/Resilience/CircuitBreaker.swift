@@ -52,6 +52,12 @@ public struct CircuitBreakerStateMachine: Sendable {
         public var from: CircuitState
         /// The state after.
         public var to: CircuitState
+
+        /// Creates a transition.
+        public init(from: CircuitState, to: CircuitState) {
+            self.from = from
+            self.to = to
+        }
     }
 
     /// The settings in force.

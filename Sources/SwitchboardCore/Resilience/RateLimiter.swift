@@ -102,6 +102,8 @@ public final class RateLimiter: Sendable {
                     state.head += 1
                 }
             }
+            // FIFO: a caller behind future reservations waits for its turn too.
+            if t - now > maximumWait { return .rejected(retryAfter: t - now) }
             // Record the admission at `t`.
             let last = state.groups.count - 1
             if last >= state.head && t - state.groups[last].first < granularity {
