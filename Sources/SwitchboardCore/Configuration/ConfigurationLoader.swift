@@ -120,6 +120,12 @@ public struct ConfigurationLoader: Sendable {
             var message = "malformed YAML: \(problem)"
             if let context { message += " (\(context.text))" }
             return ConfigDiagnostic(.error, at: SourceLocation(file: file, line: mark.line, column: mark.column), message)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigDiagnostic(
+                .error,
+                at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                "key \(duplicates.sorted().joined(separator: ", ")) is given twice in one mapping"
+            )
         case .reader(let problem, _, _, _):
             return ConfigDiagnostic(.error, at: SourceLocation(file: file), "unreadable YAML: \(problem)")
         default:

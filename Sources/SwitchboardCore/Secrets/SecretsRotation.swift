@@ -12,6 +12,12 @@ public enum SecretsRotation {
         public var values: Int
         /// Files rewritten.
         public var files: Int
+
+        /// Creates a summary.
+        public init(values: Int, files: Int) {
+            self.values = values
+            self.files = files
+        }
     }
 
     private static let pattern = #"enc:v1:[0-9a-fA-F]{8}:[A-Za-z0-9+/=]+"#
