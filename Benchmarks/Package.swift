@@ -1,0 +1,22 @@
+// swift-tools-version: 6.2
+// Benchmarks live in their own package so that CI, which only runs tests, never builds them.
+// Run: scripts/bench   (release build, malloc counting through LD_PRELOAD)
+import PackageDescription
+
+let package = Package(
+    name: "SwitchboardBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "SwitchboardBench",
+            dependencies: [
+                .product(name: "SwitchboardCore", package: "main"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]
+        )
+    ]
+)

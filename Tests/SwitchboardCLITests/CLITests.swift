@@ -1,0 +1,260 @@
+import Foundation
+import Testing
+
+/// Runs the built `switchboard` executable as a user would.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["SWITCHBOARD_BIN"] { return path }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // The test bundle sits in the build products directory (inside a .xctest bundle on some platforms).
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("switchboard").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return ".build/debug/switchboard"
+    }()
+
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") && !$0.key.hasPrefix("CONFIG_ENCRYPTION") }
+        env["SWITCHBOARD_DATA_DIR"] = NSTemporaryDirectory() + "switchboard-cli-tests"
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self)
+        )
+    }
+}
+
+final class Scratch {
+    let path = NSTemporaryDirectory() + "switchboard-cli-" + UUID().uuidString
+    init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String, mode: Int = 0o600) -> String {
+        let file = path + "/" + name
+        _ = FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        return file
+    }
+
+    func read(_ name: String) -> String {
+        String(decoding: FileManager.default.contents(atPath: path + "/" + name) ?? Data(), as: UTF8.self)
+    }
+}
+
+let seedFiles: [String: String] = [
+    "google_calendar_config.yaml": """
+        google_calendar:
+          service_name: "google_calendar"
+          base_url: "https://www.googleapis.com/calendar/v3"
+          auth_type: "oauth2"
+          client_id: "your_client_id"
+          client_secret: "your_client_secret"
+          redirect_uri: "http://localhost:8080/callback"
+          scopes:
+            - "https://www.googleapis.com/auth/calendar"
+        """,
+    "email_config.yaml": """
+        email:
+          service_name: "email"
+          base_url: "https://api.emailservice.com/v1"
+          auth_type: "api_key"
+          api_key: "your_api_key"
+        """,
+    "database_config.yaml": """
+        database:
+          service_name: "database"
+          type: "postgresql"
+          host: "localhost"
+          port: 5432
+          database: "automation_db"
+          username: "user"
+          password: "password"
+        """,
+    "file_storage_config.yaml": """
+        file_storage:
+          service_name: "file_storage"
+          type: "s3"
+          bucket: "automation-files"
+          region: "us-east-1"
+          access_key: "your_access_key"
+          secret_key: "your_secret_key"
+        """,
+    "integrations_config.yaml": """
+        integrations:
+          google_calendar:
+            enabled: true
+            max_rate_limit: 100  # requests per 100 seconds
+            retry_attempts: 3
+
+          email:
+            enabled: true
+            max_rate_limit: 50
+            retry_attempts: 2
+
+          database:
+            enabled: true
+            max_connections: 10
+            retry_attempts: 3
+
+          file_storage:
+            enabled: true
+            max_rate_limit: 200
+            retry_attempts: 3
+        """,
+]
+
+@Suite struct CLITests {
+    @Test func callRunsTheEmbeddedExampleAdapter() throws {
+        let result = try CLI.run(["call", "text", "stats", "--input", #"{"text": "Hello there. General Kenobi."}"#, "--json"])
+        #expect(result.status == 0)
+        #expect(result.stdout == #"{"characters":28,"lines":1,"sentences":2,"words":4}"# + "\n")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func globalOptionsWorkBeforeOrAfterTheSubcommand() throws {
+        let scratch = Scratch()
+        for (name, text) in seedFiles { scratch.write(name, text) }
+        let before = try CLI.run(["--config", scratch.path, "integrations", "list", "--json"])
+        let after = try CLI.run(["integrations", "list", "--json", "--config", scratch.path])
+        #expect(before.status == 0 && after.status == 0)
+        #expect(before.stdout == after.stdout)
+        #expect(before.stdout.contains(#""name":"google_calendar""#))
+        #expect(before.stdout.contains(#""state":"not available""#))
+    }
+
+    @Test func inputComesFromAFileOrStandardInput() throws {
+        let scratch = Scratch()
+        let file = scratch.write("in.json", #"{"text": "Ship It Now", "to": "slug"}"#)
+        let fromFile = try CLI.run(["call", "text", "transform", "--input", "@" + file, "--json"])
+        #expect(fromFile.stdout == #"{"text":"ship-it-now"}"# + "\n")
+        let fromStdin = try CLI.run(["call", "text", "transform", "--input", "@-", "--json"], stdin: #"{"text": "a b", "to": "upper"}"#)
+        #expect(fromStdin.stdout == #"{"text":"A B"}"# + "\n")
+    }
+
+    @Test(arguments: [
+        (["call", "nosuch", "op"], "no service named nosuch; known services: text"),
+        (["call", "text", "nosuch"], "no operation named nosuch; text offers: stats, transform"),
+        (["call", "text", "stats", "--input", "{not json"], "--input: input is not valid JSON"),
+        (["call", "text", "stats", "--input", #"{"text": 5}"#], "input.text: expected string, found integer"),
+        (["call", "text", "stats", "--deadline=0"], "--deadline must be a positive number"),
+        (["frobnicate"], "Error: "),
+        (["call"], "Missing expected argument"),
+    ])
+    func usageErrorsExitTwoWithOneLine(arguments: [String], expected: String) throws {
+        let result = try CLI.run(arguments + ["--json"])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty, "with --json, stdout stays empty on failure")
+        #expect(result.stderr.contains(expected), "\(result.stderr)")
+    }
+
+    @Test func aConfiguredServiceWithoutAnAdapterIsUnavailableNotCalled() throws {
+        let scratch = Scratch()
+        for (name, text) in seedFiles { scratch.write(name, text) }
+        let result = try CLI.run(["call", "email", "send_email", "--config", scratch.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("service email (type http_api) is configured, but this build has no http_api adapter yet"))
+    }
+
+    @Test func configCheckAcceptsTheSeedFilesAndWarnsAboutPlaceholders() throws {
+        let scratch = Scratch()
+        for (name, text) in seedFiles { scratch.write(name, text, mode: 0o644) }
+        let result = try CLI.run(["config", "check", "--config", scratch.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Configuration is valid: 4 service(s)"))
+        #expect(result.stderr.contains("google_calendar.client_id: value looks like a placeholder (your_client_id)"))
+        #expect(result.stderr.contains("chmod 600 \(scratch.path)/email_config.yaml"))
+        #expect(!result.stderr.contains("your_api_key"), "secret placeholders are not echoed")
+        let strict = try CLI.run(["config", "check", "--strict", "--config", scratch.path])
+        #expect(strict.status == 2)
+    }
+
+    @Test(arguments: [
+        ("bad.yaml", "database:\n  host: [oops\n", "malformed YAML"),
+        ("empty.yaml", "", "file is empty"),
+        ("type.yaml", "integrations:\n  database:\n    retry_attempts: lots\n", "expected an integer"),
+        ("neg.yaml", "integrations:\n  database:\n    max_rate_limit: -1\n", "must be at least 1"),
+        ("unknown.yaml", "integrations:\n  calendar_x:\n    enabled: true\n", "no service named calendar_x"),
+    ])
+    func configCheckRefusesBadFilesWithExitTwo(name: String, text: String, expected: String) throws {
+        let scratch = Scratch()
+        let file = scratch.write(name, text)
+        let result = try CLI.run(["config", "check", "--config", file])
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: \(file)"))
+        #expect(result.stderr.contains(expected))
+    }
+
+    @Test func aBinaryOrHugeConfigurationIsRefused() throws {
+        let scratch = Scratch()
+        let binary = scratch.path + "/bin.yaml"
+        _ = FileManager.default.createFile(atPath: binary, contents: Data([0, 1, 2, 3, 0xff]))
+        let result = try CLI.run(["config", "check", "--config", binary])
+        #expect(result.status == 2 && result.stderr.contains("binary"))
+        let huge = scratch.path + "/huge.yaml"
+        _ = FileManager.default.createFile(atPath: huge, contents: Data(repeating: 0x23, count: 50 << 20))
+        let big = try CLI.run(["config", "check", "--config", huge])
+        #expect(big.status == 2 && big.stderr.contains("refused"))
+    }
+
+    @Test func secretsEncryptDecryptAndRotate() throws {
+        let key = try CLI.run(["secrets", "keygen"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(key.count == 44)
+        let env = ["CONFIG_ENCRYPTION_KEY": key]
+        let encrypted = try CLI.run(["secrets", "encrypt"], stdin: "s3cret-value\n", environment: env)
+        #expect(encrypted.status == 0)
+        let token = try #require(encrypted.stdout.split(separator: "\n").last.map(String.init))
+        #expect(token.hasPrefix("enc:v1:"))
+        let decrypted = try CLI.run(["secrets", "decrypt", token], environment: env)
+        #expect(decrypted.stdout == "s3cret-value\n")
+        let wrong = try CLI.run(["secrets", "decrypt", token], environment: ["CONFIG_ENCRYPTION_KEY": try CLI.run(["secrets", "keygen"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(wrong.status == 2 && !wrong.stdout.contains("s3cret"))
+
+        let scratch = Scratch()
+        scratch.write("db.yaml", "# keep me\ndatabase:\n  type: postgresql\n  password: \(token)  # inline\n")
+        let newKey = try CLI.run(["secrets", "keygen"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let rotated = try CLI.run(
+            ["secrets", "rotate", "--config", scratch.path],
+            environment: ["CONFIG_ENCRYPTION_KEY": newKey, "CONFIG_ENCRYPTION_PREVIOUS_KEYS": key]
+        )
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        #expect(rotated.stdout.split(separator: "\n").last == "rotated 1 value(s) in 1 file(s)")
+        #expect(scratch.read("db.yaml").hasPrefix("# keep me\n"))
+        #expect(scratch.read("db.yaml").contains("  # inline"))
+        #expect(try CLI.run(["config", "check", "--config", scratch.path], environment: ["CONFIG_ENCRYPTION_KEY": newKey]).status == 0)
+        #expect(try CLI.run(["config", "check", "--config", scratch.path], environment: ["CONFIG_ENCRYPTION_KEY": key]).status == 2)
+    }
+
+    @Test func helpTeachesAndExitsZero() throws {
+        let result = try CLI.run(["call", "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("--idempotency-key"))
+        #expect(result.stdout.contains("Examples:"))
+    }
+}
