@@ -219,7 +219,8 @@ public final class IntegrationManager: Sendable {
                             deadline: deadline,
                             repeatable: repeatable,
                             logger: logger,
-                            log: log
+                            log: log,
+                            start: nil  // a child task: read the clock afresh
                         )
                     }
                 )
@@ -232,7 +233,8 @@ public final class IntegrationManager: Sendable {
                     deadline: nil,
                     repeatable: repeatable,
                     logger: logger,
-                    log: nil
+                    log: nil,
+                    start: start
                 )
             }
             call.duration.recordNanoseconds(Int64((clock.now - start).seconds * 1e9))
@@ -260,18 +262,24 @@ public final class IntegrationManager: Sendable {
         deadline: Duration?,
         repeatable: Bool,
         logger: Logger,
-        log: AttemptLog?
+        log: AttemptLog?,
+        start: Duration?
     ) async throws -> JSONValue {
         let policy = entry.policy
         let service = entry.name
         let operation = call.descriptor.name
         // Circuit breaker first: an open circuit refuses at once, without queueing.
         var probe = try breakerPermission(entry, service: service, operation: operation, lastError: nil, attempts: 0)
-        do {
-            try await entry.bulkhead.acquire()
-        } catch {
-            entry.breaker.record(failure: nil, probe: probe)
-            throw error
+        // `now` is read once per step and reused while nothing could have waited in between.
+        var now: Duration? = start
+        if !entry.bulkhead.tryAcquire() {
+            do {
+                try await entry.bulkhead.acquire()
+            } catch {
+                entry.breaker.record(failure: nil, probe: probe)
+                throw error
+            }
+            now = nil
         }
         defer { entry.bulkhead.release() }
 
@@ -289,10 +297,11 @@ public final class IntegrationManager: Sendable {
             }
             if let limiter = entry.limiter {
                 var maximumWait = options.maximumWait ?? policy.maximumWait
-                if let deadline { maximumWait = min(maximumWait, max(.zero, deadline - clock.now)) }
+                if let deadline { maximumWait = min(maximumWait, max(.zero, deadline - (now ?? clock.now))) }
                 do {
-                    let waited = try await limiter.acquire(maximumWait: maximumWait)
+                    let (at, waited) = try limiter.admit(maximumWait: maximumWait, now: now ?? clock.now)
                     if waited > .zero {
+                        try await clock.sleep(until: at)
                         call.rateLimitWait.recordNanoseconds(Int64(waited.seconds * 1e9))
                     }
                 } catch var error as IntegrationError {
@@ -346,6 +355,7 @@ public final class IntegrationManager: Sendable {
                 entry.breaker.record(failure: false, probe: probe)
                 return output
             } catch {
+                now = nil
                 entry.breaker.record(failure: Self.countsAsFailure(error), probe: probe)
                 log?.record(attempt: attempt, error: error)
                 if Task.isCancelled || error is CancellationError { throw error }

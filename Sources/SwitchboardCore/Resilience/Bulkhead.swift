@@ -34,15 +34,19 @@ public final class Bulkhead: Sendable {
     /// Takes a slot, waiting for one if all are taken.
     /// - Throws: `CancellationError` when the task is cancelled while waiting.
     public func acquire() async throws {
-        let admitted = state.withLock { state -> Bool in
+        if tryAcquire() { return }
+        try await acquireSlow()
+    }
+
+    /// Takes a slot if one is free now, without waiting.
+    public func tryAcquire() -> Bool {
+        state.withLock { state -> Bool in
             if state.inFlight < maximum && state.waiters.isEmpty {
                 state.inFlight += 1
                 return true
             }
             return false
         }
-        if admitted { return }
-        try await acquireSlow()
     }
 
     private func acquireSlow() async throws {

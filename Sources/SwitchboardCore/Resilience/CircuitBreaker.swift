@@ -179,15 +179,19 @@ public final class CircuitBreaker: Sendable {
 
     /// Asks whether a call may start now.
     public func acquire() -> CircuitBreakerStateMachine.Permission {
-        let now = clock.now
-        let (permission, transition) = machine.withLock { $0.acquire(now: now) }
+        let clock = self.clock
+        let (permission, transition) = machine.withLock { machine in
+            // A closed breaker needs no time: skip the clock read on the hot path.
+            machine.state == .closed ? (.allowed(probe: false), nil) : machine.acquire(now: clock.now)
+        }
         if let transition { onTransition(transition) }
         return permission
     }
 
     /// Records the outcome of an allowed call.
     public func record(failure: Bool?, probe: Bool) {
-        let now = clock.now
+        // Only a failure or a probe can change state, and only then does the time matter.
+        let now = failure == false && !probe ? Duration.zero : clock.now
         let transition = machine.withLock { $0.record(failure: failure, probe: probe, now: now) }
         if let transition { onTransition(transition) }
     }

@@ -73,7 +73,11 @@ public final class RateLimiter: Sendable {
 
     /// Reserves a permit if one is available within `maximumWait`; records it and returns when to proceed.
     public func reserve(maximumWait: Duration) -> Decision {
-        let now = clock.now
+        reserve(maximumWait: maximumWait, now: clock.now)
+    }
+
+    /// As ``reserve(maximumWait:)``, at an instant the caller has just read from the limiter's clock.
+    func reserve(maximumWait: Duration, now: Duration) -> Decision {
         let window = configuration.window
         let limit = configuration.limit
         return state.withLock { state in
@@ -126,10 +130,16 @@ public final class RateLimiter: Sendable {
     /// - Returns: How long the caller waited.
     @discardableResult
     public func acquire(maximumWait: Duration) async throws -> Duration {
-        switch reserve(maximumWait: maximumWait) {
+        let (at, wait) = try admit(maximumWait: maximumWait, now: clock.now)
+        if wait > .zero { try await clock.sleep(until: at) }
+        return wait
+    }
+
+    /// Reserves a permit or throws `rateLimited`; the caller sleeps until `at` when `wait` is positive.
+    func admit(maximumWait: Duration, now: Duration) throws -> (at: Duration, wait: Duration) {
+        switch reserve(maximumWait: maximumWait, now: now) {
         case .admitted(let at, let wait):
-            if wait > .zero { try await clock.sleep(until: at) }
-            return wait
+            return (at, wait)
         case .rejected(let retryAfter):
             throw IntegrationError(
                 code: .rateLimited,
