@@ -16,7 +16,9 @@ let package = Package(
             dependencies: [
                 .product(name: "SwitchboardCore", package: "main"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
-            ]
+            ],
+            // As in the main package: async functions run on their caller's executor.
+            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         )
     ]
 )

@@ -40,7 +40,7 @@ public final class IntegrationManager: Sendable {
         }
     }
 
-    private let services = Mutex<[String: ServiceEntry]>([:])
+    private let services = Mutex(Registry())
     private let clock: any ResilienceClock
     private let logger: Logger
     private let random: @Sendable () -> Double
@@ -86,42 +86,42 @@ public final class IntegrationManager: Sendable {
             metrics: metrics ?? MetricsSystem.factory
         )
         try services.withLock { services in
-            if services[name] != nil {
+            if services.entries[name] != nil {
                 throw IntegrationError(
                     code: .invalidConfiguration,
                     message: "a service named \(name) is already registered",
                     service: name
                 )
             }
-            services[name] = entry
+            services.insert(entry)
         }
     }
 
     /// The adapter registered under `name`.
     public func adapter(named name: String) -> (any Integration)? {
-        services.withLock { $0[name]?.adapter }
+        services.withLock { $0.entry(name)?.adapter }
     }
 
     /// The policy of the service registered under `name`.
     public func policy(for name: String) -> ServicePolicy? {
-        services.withLock { $0[name]?.policy }
+        services.withLock { $0.entry(name)?.policy }
     }
 
     /// The circuit state of the service registered under `name`.
     public func circuitState(for name: String) -> CircuitState? {
-        services.withLock { $0[name]?.breaker.state }
+        services.withLock { $0.entry(name)?.breaker.state }
     }
 
     /// The registered service names, sorted.
     public var serviceNames: [String] {
-        services.withLock { Array($0.keys) }.sorted()
+        services.withLock { Array($0.entries.keys) }.sorted()
     }
 
     /// Removes the service `name` and shuts its adapter down.
     /// - Returns: `false` when no such service was registered.
     @discardableResult
     public func remove(_ name: String) async throws -> Bool {
-        guard let entry = services.withLock({ $0.removeValue(forKey: name) }) else { return false }
+        guard let entry = services.withLock({ $0.remove(name) }) else { return false }
         try await entry.adapter.shutdown()
         return true
     }
@@ -129,8 +129,8 @@ public final class IntegrationManager: Sendable {
     /// Removes every service and shuts each adapter down; the first error is rethrown after all have run.
     public func shutdown() async throws {
         let entries = services.withLock { services in
-            defer { services.removeAll() }
-            return Array(services.values)
+            defer { services = Registry() }
+            return Array(services.entries.values)
         }
         var firstError: (any Error)?
         for entry in entries {
@@ -152,7 +152,7 @@ public final class IntegrationManager: Sendable {
         input: JSONValue,
         options: Options = Options()
     ) async throws -> JSONValue {
-        guard let entry = services.withLock({ $0[service] }) else {
+        guard let entry = services.withLock({ $0.entry(service) }) else {
             throw IntegrationError(
                 code: .unknownService,
                 message: "no service named \(service); known services: \(knownList(serviceNames))",
@@ -168,7 +168,7 @@ public final class IntegrationManager: Sendable {
                 hint: "set enabled: true under integrations.\(service) to use it"
             )
         }
-        guard let call = entry.operations[operation] else {
+        guard let call = entry.operation(operation) else {
             throw IntegrationError(
                 code: .unknownOperation,
                 message: "no operation named \(operation); \(service) offers: "
@@ -478,6 +478,31 @@ extension IntegrationError {
         var copy = self
         copy.attempts = attempts
         return copy
+    }
+}
+
+/// The services by name; a short list is scanned, since comparing small strings is cheaper than hashing them.
+struct Registry {
+    private(set) var entries: [String: ServiceEntry] = [:]
+    private var list: [ServiceEntry] = []
+
+    @inline(__always)
+    func entry(_ name: String) -> ServiceEntry? {
+        if list.count <= 16 {
+            for entry in list where entry.name == name { return entry }
+            return nil
+        }
+        return entries[name]
+    }
+
+    mutating func insert(_ entry: ServiceEntry) {
+        entries[entry.name] = entry
+        list.append(entry)
+    }
+
+    mutating func remove(_ name: String) -> ServiceEntry? {
+        list.removeAll { $0.name == name }
+        return entries.removeValue(forKey: name)
     }
 }
 

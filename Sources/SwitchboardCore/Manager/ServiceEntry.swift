@@ -4,7 +4,7 @@ import Synchronization
 
 /// One registered service: its adapter, policy and the resilience parts built from it.
 final class ServiceEntry: Sendable {
-    struct Operation: Sendable {
+    final class Operation: Sendable {
         let descriptor: OperationDescriptor
         let calls: Counter
         let retries: Counter
@@ -12,12 +12,22 @@ final class ServiceEntry: Sendable {
         let rateLimitWait: Metrics.Timer
         /// `false` when the schema constrains nothing, so the hot path skips validation.
         let validatesInput: Bool
+
+        init(descriptor: OperationDescriptor, calls: Counter, retries: Counter, duration: Metrics.Timer, rateLimitWait: Metrics.Timer, validatesInput: Bool) {
+            self.descriptor = descriptor
+            self.calls = calls
+            self.retries = retries
+            self.duration = duration
+            self.rateLimitWait = rateLimitWait
+            self.validatesInput = validatesInput
+        }
     }
 
     let name: String
     let adapter: any Integration
     let policy: ServicePolicy
-    let operations: [String: Operation]
+    private let operationTable: [String: Operation]
+    private let operationList: [Operation]
     let operationNames: [String]
     let limiter: RateLimiter?
     let breaker: CircuitBreaker
@@ -50,7 +60,8 @@ final class ServiceEntry: Sendable {
                 validatesInput: descriptor.inputSchema != ["type": "object"] && descriptor.inputSchema != [:]
             )
         }
-        self.operations = operations
+        self.operationTable = operations
+        self.operationList = operations.keys.sorted().map { operations[$0]! }
         self.operationNames = operations.keys.sorted()
         self.limiter = policy.rateLimit.map { RateLimiter(configuration: $0, clock: clock) }
         self.bulkhead = Bulkhead(maximum: max(1, policy.maxConnections))
@@ -74,6 +85,16 @@ final class ServiceEntry: Sendable {
                 ]
             )
         }
+    }
+
+    /// The operation named `name`. A short list is scanned (comparing small strings is cheaper than hashing).
+    @inline(__always)
+    func operation(_ name: String) -> Operation? {
+        if operationList.count <= 16 {
+            for operation in operationList where operation.descriptor.name == name { return operation }
+            return nil
+        }
+        return operationTable[name]
     }
 
     func errorCounter(operation: String, code: String) -> Counter {
