@@ -1,1 +1,2 @@
 @_exported import SwitchboardCore
+@_exported import SwitchboardHTTP

@@ -45,8 +45,10 @@ struct CallCommand: AsyncParsableCommand {
         let inputValue = try readInput()
         if let deadline, !(deadline > 0) { throw CLIError.usage("--deadline must be a positive number of seconds") }
         if let maxWait, !(maxWait >= 0) { throw CLIError.usage("--max-wait must be zero or more seconds") }
-        let (manager, statuses, _) = try globals.makeManager()
-        if manager.adapter(named: service) == nil, let status = statuses.first(where: { $0.name == service }) {
+        let runtime = try globals.makeRuntime()
+        let manager = runtime.manager
+        if manager.adapter(named: service) == nil, let status = runtime.statuses.first(where: { $0.name == service }) {
+            await runtime.shutdown()
             throw IntegrationError(
                 code: .serviceUnavailable,
                 message: "service \(service) (type \(status.type)) is configured, but \(status.reason ?? "has no adapter")",
@@ -62,10 +64,10 @@ struct CallCommand: AsyncParsableCommand {
         do {
             output = try await manager.execute(service: service, operation: operation, input: inputValue, options: options)
         } catch {
-            try? await manager.shutdown()
+            await runtime.shutdown()
             throw error
         }
-        try await manager.shutdown()
+        await runtime.shutdown()
         print(output.jsonString(pretty: !json))
     }
 

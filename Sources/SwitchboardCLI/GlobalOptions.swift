@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Switchboard
 import SwitchboardExamples
+import SwitchboardHTTP
 
 /// Options every subcommand takes, before or after its name.
 struct GlobalOptions: ParsableArguments {
@@ -55,24 +56,42 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Loads the configuration and builds the manager with every adapter this build has.
-    func makeManager() throws -> (IntegrationManager, [ServiceStatus], Configuration) {
+    func makeRuntime() throws -> Runtime {
         let configuration = try loadConfiguration()
         printWarnings(configuration)
         let logger = try makeLogger()
         let manager = IntegrationManager(logger: logger)
+        let transport = HTTPTransport(logger: logger)
+        let http = HTTPAdapters(
+            transport: transport,
+            tokenStore: LazyFileTokenStore(dataDirectory: dataDirectory, environment: environment)
+        )
+        // No connection is opened before the first call, so a failed bootstrap leaves nothing to close.
         let statuses = try manager.bootstrap(
             configuration: configuration,
-            factories: AdapterCatalog.factories,
+            factories: http.factories,
             embedded: AdapterCatalog.embedded,
             environment: AdapterEnvironment(dataDirectory: dataDirectory, logger: logger)
         )
-        return (manager, statuses, configuration)
+        return Runtime(manager: manager, statuses: statuses, configuration: configuration, http: http)
     }
 }
 
-/// The adapters this build carries.
+/// What a command that calls services holds: the manager, the shared HTTP transport, the token store.
+struct Runtime {
+    let manager: IntegrationManager
+    let statuses: [ServiceStatus]
+    let configuration: Configuration
+    let http: HTTPAdapters
+
+    func shutdown() async {
+        try? await manager.shutdown()
+        try? await http.transport.shutdown()
+    }
+}
+
+/// The embedded services this build carries (the configured ones come from the modules' factories).
 enum AdapterCatalog {
-    static let factories: [AdapterFactory] = []
     static let embedded: [EmbeddedService] = [
         EmbeddedService(name: "text", type: "text") { _ in TextIntegration() }
     ]

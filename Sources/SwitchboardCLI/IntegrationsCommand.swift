@@ -24,8 +24,8 @@ struct IntegrationsCommand: AsyncParsableCommand {
         var globals: GlobalOptions
 
         func run() async throws {
-            let (manager, statuses, configuration) = try globals.makeManager()
-            defer { Task { try? await manager.shutdown() } }
+            let runtime = try globals.makeRuntime()
+            let (manager, statuses, configuration) = (runtime.manager, runtime.statuses, runtime.configuration)
             var rows: [JSONValue] = []
             for status in statuses {
                 let adapter = manager.adapter(named: status.name)
@@ -53,6 +53,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
                 if let reason = status.reason { row["reason"] = .string(reason) }
                 rows.append(.object(row))
             }
+            await runtime.shutdown()
             if json {
                 print(JSONValue.array(rows).jsonString())
                 return

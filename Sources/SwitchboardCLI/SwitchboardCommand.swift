@@ -20,10 +20,6 @@ struct SwitchboardCommand: AsyncParsableCommand {
             service failed or refused the call.
             """,
         version: SwitchboardVersion.current,
-        subcommands: [CallCommand.self, IntegrationsCommand.self, ConfigCommand.self, SecretsCommand.self]
+        subcommands: [CallCommand.self, IntegrationsCommand.self, AuthCommand.self, ConfigCommand.self, SecretsCommand.self]
     )
-}
-
-enum SwitchboardVersion {
-    static let current = "0.1.0"
 }

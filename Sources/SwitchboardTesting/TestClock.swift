@@ -31,6 +31,9 @@ public final class TestClock: ResilienceClock {
     /// The number of tasks sleeping on this clock now.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
+    /// The deadlines tasks sleep until, sorted.
+    public var sleeperDeadlines: [Duration] { state.withLock { $0.sleepers.map(\.deadline).sorted() } }
+
     /// The earliest deadline a task sleeps until, if any.
     public var nextDeadline: Duration? { state.withLock { $0.sleepers.map(\.deadline).min() } }
 

@@ -50,3 +50,13 @@ import Testing
         #expect(RetryAfter.parse("-5", now: now) == nil)
     }
 }
+
+@Suite struct NotSentTests {
+    @Test func aRequestThatNeverLeftIsRetriedEvenForAWrite() {
+        let refused = IntegrationError.connectionFailed("connection refused", sent: false)
+        let reset = IntegrationError.connectionFailed("connection reset", sent: true)
+        #expect(RetryPolicy.shouldRetry(refused, repeatable: false))
+        #expect(!RetryPolicy.shouldRetry(reset, repeatable: false))
+        #expect(RetryPolicy.shouldRetry(reset, repeatable: true))
+    }
+}

@@ -73,6 +73,7 @@ public struct ServiceSchema: Sendable {
                 k("auth_uri"), k("token_uri"), k("refresh_token", secret: true), k("service_account_file"),
                 k("grant_type", .oneOf(["authorization_code", "refresh_token", "client_credentials", "jwt_bearer"])),
                 k("audience"), k("subject"), k("refresh_margin_s", .number, min: 0),
+                k("client_auth", .oneOf(["basic", "post"])),
                 k("user_agent"), k("ca_file"), k("max_body_bytes", .integer, min: 1), k("headers", .mapping),
                 k("follow_redirects", .boolean),
             ]

@@ -5,7 +5,7 @@ import Foundation
 /// The manager retries only errors that classify themselves as transient, and retries a `.ifIdempotent` error
 /// (an HTTP 500, say) only for an idempotent operation or a call that carries an idempotency key.
 public struct Transience: Sendable, Hashable, CustomStringConvertible {
-    private enum Base: String, Sendable { case never, always, ifIdempotent }
+    private enum Base: String, Sendable { case never, always, ifIdempotent, notSent = "not_sent" }
     private let base: Base
     /// Never retried: the same request would fail the same way (bad input, 4xx, a conflict).
     public static let never = Transience(base: .never)
@@ -13,6 +13,9 @@ public struct Transience: Sendable, Hashable, CustomStringConvertible {
     public static let always = Transience(base: .always)
     /// Retried only for idempotent operations (an HTTP 500: the write may have happened).
     public static let ifIdempotent = Transience(base: .ifIdempotent)
+    /// The request never left (connection refused, connect timeout, no pooled connection): retried even for a
+    /// non-idempotent operation, since the service cannot have acted on it.
+    public static let notSent = Transience(base: .notSent)
     public var description: String { base.rawValue }
 }
 
@@ -224,10 +227,20 @@ extension IntegrationError {
     }
 
     /// The service could not be reached or the connection broke: transient.
-    public static func connectionFailed(_ message: String, underlying: (any Error & Sendable)? = nil)
-        -> IntegrationError
-    {
-        IntegrationError(code: .connectionFailed, message: message, transience: .always, underlying: underlying)
+    ///
+    /// - Parameter sent: `false` when the request cannot have reached the service (the connection was never
+    ///   made); such a failure is safe to retry even for a non-idempotent operation.
+    public static func connectionFailed(
+        _ message: String,
+        sent: Bool = true,
+        underlying: (any Error & Sendable)? = nil
+    ) -> IntegrationError {
+        IntegrationError(
+            code: .connectionFailed,
+            message: message,
+            transience: sent ? .always : .notSent,
+            underlying: underlying
+        )
     }
 
     /// The input does not match the operation's schema.

@@ -20,9 +20,9 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - repeatable: `true` when the operation is idempotent for this input, or the call carries an
     ///     idempotency key.
     public static func shouldRetry(_ error: any Error, repeatable: Bool) -> Bool {
-        guard repeatable else { return false }
         switch classify(error).transience {
-        case .always, .ifIdempotent: return true
+        case .notSent: return true  // the service never saw the request
+        case .always, .ifIdempotent: return repeatable
         default: return false
         }
     }

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import SwitchboardCore
+
+/// The generic REST adapter (`type: http`): the seed's `BaseAdapter` for any API.
+///
+/// Operation `request`: input `{method, path, query, headers, body}`, output `{status, headers, body}`. GET, HEAD,
+/// PUT, DELETE and OPTIONS are idempotent; POST and PATCH are retried only with an idempotency key, which is sent
+/// as the `Idempotency-Key` header.
+public struct HTTPIntegration: Integration {
+    public let kind = "http"
+    /// The service's settings.
+    public let settings: HTTPServiceSettings
+    let transport: HTTPTransport
+    let authenticator: any Authenticator
+
+    static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]
+
+    /// Creates the adapter.
+    public init(settings: HTTPServiceSettings, transport: HTTPTransport, authenticator: any Authenticator) {
+        self.settings = settings
+        self.transport = transport
+        self.authenticator = authenticator
+    }
+
+    public var operations: [OperationDescriptor] {
+        [
+            OperationDescriptor(
+                name: "request",
+                summary: "Send one HTTP request to the service's base_url and return the status, headers and body.",
+                inputSchema: [
+                    "type": "object",
+                    "properties": [
+                        "method": [
+                            "type": "string",
+                            "enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "get", "head", "post", "put", "patch", "delete", "options"],
+                        ],
+                        "path": ["type": "string"],
+                        "query": ["type": "object"],
+                        "headers": ["type": "object"],
+                        "body": ["type": ["object", "array", "string", "number", "boolean", "null"]],
+                    ],
+                    "additionalProperties": false,
+                ],
+                outputSchema: [
+                    "type": "object",
+                    "properties": [
+                        "status": ["type": "integer"], "headers": ["type": "object"],
+                        "body": ["type": ["object", "array", "string", "number", "boolean", "null"]],
+                    ],
+                ],
+                idempotency: .decidedPerCall { input in
+                    Self.idempotentMethods.contains((input["method"]?.stringValue ?? "GET").uppercased())
+                }
+            )
+        ]
+    }
+
+    public func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
+        guard operation == "request" else {
+            throw IntegrationError(code: .unknownOperation, message: "no operation named \(operation)")
+        }
+        let method = (input["method"]?.stringValue ?? "GET").uppercased()
+        var query: [(String, String)] = []
+        for (name, value) in (input["query"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            switch value {
+            case .array(let items): query += items.map { (name, Self.text($0)) }
+            case .null: continue
+            default: query.append((name, Self.text(value)))
+            }
+        }
+        let url = try settings.url(path: input["path"]?.stringValue ?? "", query: query)
+        var headers: [(String, String)] = []
+        for (name, value) in (input["headers"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            headers.append((name, Self.text(value)))
+        }
+        var body: Data?
+        switch input["body"] {
+        case nil, .null?: body = nil
+        case .string(let text)?: body = Data(text.utf8)
+        case let value?:
+            body = Data(value.jsonString().utf8)
+            if !headers.contains(where: { $0.0.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
+                headers.append(("Content-Type", "application/json"))
+            }
+        }
+        if let key = context.idempotencyKey, !headers.contains(where: { $0.0.caseInsensitiveCompare("Idempotency-Key") == .orderedSame }) {
+            headers.append(("Idempotency-Key", key))
+        }
+        if !headers.contains(where: { $0.0.caseInsensitiveCompare("Accept") == .orderedSame }) {
+            headers.append(("Accept", "application/json, */*;q=0.5"))
+        }
+        let response = try await transport.send(
+            HTTPRequest(method: method, url: url, headers: headers, body: body),
+            settings: settings,
+            authenticator: authenticator,
+            logger: context.logger
+        )
+        var headerObject: [String: JSONValue] = [:]
+        for (name, value) in response.headers {
+            let key = name.lowercased()
+            if case .string(let existing)? = headerObject[key] {
+                headerObject[key] = .string(existing + ", " + value)
+            } else {
+                headerObject[key] = .string(value)
+            }
+        }
+        return ["status": .int(response.status), "headers": .object(headerObject), "body": Self.decodeBody(response)]
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        if case .string(let s) = value { return s }
+        return value.jsonString()
+    }
+
+    static func decodeBody(_ response: HTTPResponse) -> JSONValue {
+        if response.body.isEmpty { return .null }
+        let type = response.header("Content-Type")?.lowercased() ?? ""
+        if type.contains("json"), let json = try? JSONValue.parse(response.body) { return json }
+        return .string(String(decoding: response.body, as: UTF8.self))
+    }
+}
+
+/// Builds the HTTP-based adapters this module offers, sharing one transport and one token store.
+public struct HTTPAdapters: Sendable {
+    /// The shared transport.
+    public let transport: HTTPTransport
+    /// Where OAuth 2.0 tokens are kept.
+    public let tokenStore: any TokenStore
+    let clock: any ResilienceClock
+
+    /// Creates the set.
+    public init(transport: HTTPTransport, tokenStore: any TokenStore, clock: any ResilienceClock = SystemClock()) {
+        self.transport = transport
+        self.tokenStore = tokenStore
+        self.clock = clock
+    }
+
+    /// The factory for `type: http`.
+    public var factories: [AdapterFactory] {
+        [
+            AdapterFactory(type: "http") { configuration, _ in
+                let settings = try HTTPServiceSettings.load(from: configuration)
+                return HTTPIntegration(
+                    settings: settings,
+                    transport: transport,
+                    authenticator: try settings.authentication.makeAuthenticator(
+                        service: configuration.name,
+                        transport: transport,
+                        store: tokenStore,
+                        clock: clock,
+                        caFile: settings.caFile
+                    )
+                )
+            }
+        ]
+    }
+
+    /// Google's endpoints, the defaults for `type: google_calendar`.
+    public static let googleTokenURI = "https://oauth2.googleapis.com/token"
+    /// Google's authorization endpoint.
+    public static let googleAuthURI = "https://accounts.google.com/o/oauth2/v2/auth"
+
+    /// The settings of any HTTP-based service block, with Google's endpoints as defaults for `google_calendar`.
+    public static func settings(for configuration: ServiceConfiguration) throws -> HTTPServiceSettings {
+        let google = configuration.type == "google_calendar"
+        return try HTTPServiceSettings.load(
+            from: configuration,
+            defaultBaseURL: google ? "https://www.googleapis.com/calendar/v3" : nil,
+            defaultTokenURI: google ? googleTokenURI : nil,
+            defaultAuthURI: google ? googleAuthURI : nil
+        )
+    }
+}

@@ -1,0 +1,348 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import SwitchboardCore
+import Synchronization
+
+/// A request, before credentials are added.
+public struct HTTPRequest: Sendable {
+    /// The method (`GET`, `POST`, ...).
+    public var method: String
+    /// The absolute URL.
+    public var url: String
+    /// Headers, in order.
+    public var headers: [(String, String)]
+    /// The body, if any.
+    public var body: Data?
+
+    /// Creates a request.
+    public init(method: String, url: String, headers: [(String, String)] = [], body: Data? = nil) {
+        self.method = method.uppercased()
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A response with its body read into memory.
+public struct HTTPResponse: Sendable {
+    /// The status code.
+    public var status: Int
+    /// Headers, in order.
+    public var headers: [(String, String)]
+    /// The body.
+    public var body: Data
+
+    /// The first header named `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+}
+
+/// The HTTP transport every HTTP-based adapter of a process shares: AsyncHTTPClient's pooled connections, one
+/// client per distinct timeout setting (usually one), TLS verification always on (per-request trust roots for a
+/// `ca_file`), HTTP/2 when the server offers it, redirects only where they are safe, status codes mapped to
+/// errors that classify themselves for the retry policy, and a body size limit.
+///
+/// Call ``shutdown()`` once when done (the CLI and server do).
+public final class HTTPTransport: Sendable {
+    private struct ClientKey: Hashable {
+        var connect: Int64
+        var read: Int64
+    }
+
+    private let clients = Mutex<[ClientKey: HTTPClient]>([:])
+    private let tlsConfigurations = Mutex<[String: TLSConfiguration]>([:])
+    private let maximumConnectionsPerHost: Int
+    private let logger: Logger
+
+    /// Creates a transport. Connections are opened on first use.
+    ///
+    /// - Parameter maximumConnectionsPerHost: the pool's soft limit per host; each service's `max_connections`
+    ///   is enforced by the manager's bulkhead in any case.
+    public init(
+        maximumConnectionsPerHost: Int = 64,
+        logger: Logger = Logger(label: "switchboard.http", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.maximumConnectionsPerHost = maximumConnectionsPerHost
+        self.logger = logger
+    }
+
+    private func client(for settings: HTTPServiceSettings) -> HTTPClient {
+        let key = ClientKey(
+            connect: Int64(settings.connectTimeout.seconds * 1000),
+            read: Int64(settings.readTimeout.seconds * 1000)
+        )
+        return clients.withLock { clients in
+            if let client = clients[key] { return client }
+            var configuration = HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .milliseconds(key.connect), read: .milliseconds(key.read)),
+                connectionPool: .init(
+                    idleTimeout: .seconds(60),
+                    concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnectionsPerHost
+                )
+            )
+            configuration.httpVersion = .automatic
+            // Fail a refused connection at once: the manager's retry policy (jittered, within the call's
+            // deadline, safe even for writes since nothing was sent) decides about another attempt.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[key] = client
+            return client
+        }
+    }
+
+    private func tlsConfiguration(caFile: String) throws -> TLSConfiguration {
+        if let cached = tlsConfigurations.withLock({ $0[caFile] }) { return cached }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            let roots = try NIOSSLCertificate.fromPEMFile(caFile)
+            tls.additionalTrustRoots = [.certificates(roots)]
+        } catch {
+            throw IntegrationError(code: .invalidConfiguration, message: "cannot read the CA file \(caFile) as PEM")
+        }
+        tls.certificateVerification = .fullVerification
+        tlsConfigurations.withLock { $0[caFile] = tls }
+        return tls
+    }
+
+    /// Closes every connection. Call once.
+    public func shutdown() async throws {
+        let all = clients.withLock { clients in
+            defer { clients.removeAll() }
+            return Array(clients.values)
+        }
+        for client in all { try await client.shutdown() }
+    }
+
+    // MARK: Sending
+
+    /// Sends `request` with the service's settings and credentials, following safe redirects and refreshing
+    /// credentials once after a 401.
+    ///
+    /// - Throws: ``IntegrationError``: a status ≥ 400 as ``IntegrationError/status(_:message:retryAfter:)`` with
+    ///   `Retry-After`, a truncated and redacted body snippet; connection failures classified by whether the
+    ///   request can have been sent; `CancellationError` when cancelled.
+    public func send(
+        _ request: HTTPRequest,
+        settings: HTTPServiceSettings,
+        authenticator: any Authenticator,
+        logger: Logger? = nil
+    ) async throws -> HTTPResponse {
+        let logger = logger ?? self.logger
+        var request = request
+        var refreshed = false
+        var redirects = 0
+        while true {
+            var outgoing = HTTPClientRequest(url: request.url)
+            outgoing.method = HTTPMethod(rawValue: request.method)
+            outgoing.headers.add(name: "User-Agent", value: settings.userAgent)
+            for (name, value) in settings.headers { outgoing.headers.replaceOrAdd(name: name, value: value) }
+            for (name, value) in request.headers { outgoing.headers.replaceOrAdd(name: name, value: value) }
+            if let body = request.body {
+                outgoing.body = .bytes(ByteBuffer(bytes: body))
+                if !outgoing.headers.contains(name: "Content-Length") {
+                    outgoing.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
+                }
+            }
+            if let caFile = settings.caFile { outgoing.tlsConfiguration = try tlsConfiguration(caFile: caFile) }
+            let credential = try await authenticator.authorize(&outgoing)
+            logger.trace(
+                "http request",
+                metadata: ["http.method": .string(request.method), "http.url": .string(Self.redactedURL(outgoing.url, authenticator))]
+            )
+            let response = try await execute(outgoing, settings: settings, authenticator: authenticator)
+
+            if response.status == 401 && !refreshed && authenticator.canRefresh {
+                refreshed = true
+                if try await authenticator.refresh(afterRejecting: credential) {
+                    logger.debug("credentials refreshed after 401", metadata: [LogKey.service: .string(settings.service)])
+                    continue
+                }
+            }
+            if [301, 302, 303, 307, 308].contains(response.status), settings.followRedirects,
+                let location = response.header("Location")
+            {
+                redirects += 1
+                guard redirects <= 5 else {
+                    throw IntegrationError(code: .serviceError, message: "more than 5 redirects", status: response.status)
+                }
+                guard let target = URL(string: location, relativeTo: URL(string: request.url))?.absoluteURL,
+                    let host = target.host, let scheme = target.scheme?.lowercased()
+                else {
+                    throw IntegrationError(code: .serviceError, message: "redirect to an invalid URL", status: response.status)
+                }
+                let targetOrigin = HTTPServiceSettings.origin(scheme: scheme, host: host, port: target.port)
+                let currentOrigin = Self.origin(of: request.url)
+                if targetOrigin != currentOrigin && authenticator.sendsCredentials {
+                    throw IntegrationError(
+                        code: .serviceError,
+                        message: "redirect to another host (\(targetOrigin)) refused: credentials are only sent to \(currentOrigin)",
+                        status: response.status
+                    )
+                }
+                if targetOrigin != currentOrigin && !scheme.hasPrefix("http") {
+                    throw IntegrationError(code: .serviceError, message: "redirect to a non-HTTP URL refused", status: response.status)
+                }
+                request.url = target.absoluteString
+                if response.status == 303 || ((response.status == 301 || response.status == 302) && request.method == "POST") {
+                    request.method = request.method == "HEAD" ? "HEAD" : "GET"
+                    request.body = nil
+                    request.headers.removeAll { $0.0.caseInsensitiveCompare("Content-Type") == .orderedSame }
+                }
+                continue
+            }
+            if response.status >= 400 {
+                throw Self.statusError(response, settings: settings, authenticator: authenticator)
+            }
+            return response
+        }
+    }
+
+    private func execute(
+        _ request: HTTPClientRequest,
+        settings: HTTPServiceSettings,
+        authenticator: any Authenticator
+    ) async throws -> HTTPResponse {
+        let timeout: TimeAmount = settings.requestTimeout.map { .nanoseconds(Int64($0.seconds * 1e9)) } ?? .hours(24)
+        do {
+            let response = try await client(for: settings).execute(request, timeout: timeout)
+            var body = Data()
+            if request.method != .HEAD {
+                do {
+                    let buffer = try await response.body.collect(upTo: settings.maximumBodySize)
+                    body = Data(buffer.readableBytesView)
+                } catch is NIOTooManyBytesError {
+                    throw IntegrationError(
+                        code: .serviceError,
+                        message: "response body is larger than the \(settings.maximumBodySize / 1024) KiB limit (max_body_bytes)",
+                        transience: .never,
+                        status: Int(response.status.code)
+                    )
+                }
+            }
+            return HTTPResponse(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: body
+            )
+        } catch let error as IntegrationError {
+            throw error
+        } catch {
+            throw Self.map(error, settings: settings)
+        }
+    }
+
+    /// Classifies a transport failure for the retry policy.
+    static func map(_ error: any Error, settings: HTTPServiceSettings) -> any Error {
+        if error is CancellationError { return error }
+        let target = settings.origin
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .cancelled:
+                return CancellationError()
+            case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout:
+                return IntegrationError.connectionFailed("could not connect to \(target) (\(error.shortText))", sent: false)
+            case .readTimeout:
+                return IntegrationError(
+                    code: .timeout,
+                    message: "no response from \(target) within the read timeout",
+                    transience: .always
+                )
+            case .deadlineExceeded:
+                return IntegrationError(code: .timeout, message: "request to \(target) timed out (timeout_ms)", transience: .always)
+            case .remoteConnectionClosed:
+                return IntegrationError.connectionFailed("\(target) closed the connection before the response was complete")
+            default:
+                return IntegrationError.connectionFailed("HTTP failure talking to \(target): \(error.shortText)")
+            }
+        }
+        if error is NIOConnectionError || error is ChannelError && "\(error)".contains("connect") {
+            return IntegrationError.connectionFailed("could not connect to \(target)", sent: false)
+        }
+        if error is NIOSSLError || error is BoringSSLError {
+            return IntegrationError(
+                code: .connectionFailed,
+                message: "TLS with \(target) failed (certificate not trusted?); set ca_file for a self-hosted service",
+                transience: .never
+            )
+        }
+        if let io = error as? IOError {
+            let refused = io.errnoCode == ECONNREFUSED
+            return IntegrationError.connectionFailed(
+                refused ? "connection to \(target) refused" : "connection to \(target) failed (\(io.errnoCode))",
+                sent: !refused
+            )
+        }
+        return IntegrationError.connectionFailed("connection to \(target) failed")
+    }
+
+    static func statusError(
+        _ response: HTTPResponse,
+        settings: HTTPServiceSettings,
+        authenticator: any Authenticator
+    ) -> IntegrationError {
+        let reason = HTTPResponseStatus(statusCode: response.status).reasonPhrase
+        var message = "HTTP \(response.status) \(reason)"
+        let snippet = Redactor(secrets: authenticator.secretValues).snippet(of: response.body)
+        if !snippet.isEmpty { message += ": " + snippet }
+        let retryAfter = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
+        var error = IntegrationError.status(response.status, message: message, retryAfter: retryAfter)
+        if response.status == 401 {
+            error.hint = "check the credentials of \(settings.service)"
+                + (authenticator.canRefresh ? "; run `switchboard auth login \(settings.service)`" : "")
+        }
+        return error
+    }
+
+    static func origin(of url: String) -> String {
+        guard let components = URLComponents(string: url), let host = components.host else { return url }
+        return HTTPServiceSettings.origin(scheme: (components.scheme ?? "").lowercased(), host: host, port: components.port)
+    }
+
+    static func redactedURL(_ url: String, _ authenticator: any Authenticator) -> String {
+        Redactor(secrets: authenticator.secretValues).redact(url)
+    }
+}
+
+extension HTTPClientError {
+    var shortText: String { String(describing: self).replacingOccurrences(of: "HTTPClientError.", with: "") }
+}
+
+/// Removes credentials from text that may be shown: known secret values, token-like JSON members, bearer tokens.
+public struct Redactor: Sendable {
+    /// The values to hide wherever they appear.
+    public var secrets: [String]
+
+    /// Creates a redactor.
+    public init(secrets: [String]) { self.secrets = secrets.filter { $0.count >= 4 } }
+
+    /// `text` with every secret hidden.
+    public func redact(_ text: String) -> String {
+        var text = text
+        for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
+        let patterns = [
+            #"("(?:access_token|refresh_token|id_token|client_secret|password|api_key|apikey|token|secret|assertion)"\s*:\s*")[^"]*(")"#,
+            #"((?:access_token|refresh_token|client_secret|password|api_key|token|code)=)[^&\s"]+()"#,
+            #"((?i:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+()"#,
+        ]
+        for pattern in patterns {
+            text = text.replacingOccurrences(of: pattern, with: "$1***$2", options: .regularExpression)
+        }
+        return text
+    }
+
+    /// The start of a body as one redacted line, at most `limit` characters.
+    public func snippet(of body: Data, limit: Int = 300) -> String {
+        guard !body.isEmpty else { return "" }
+        let text = String(decoding: body.prefix(4096), as: UTF8.self)
+        let oneLine = redact(text).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: " ")
+        return oneLine.count > limit ? String(oneLine.prefix(limit)) + "…" : oneLine
+    }
+}
