@@ -9,12 +9,15 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
                 .product(name: "SwitchboardCore", package: "main"),
+                .product(name: "SwitchboardHTTP", package: "main"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             // As in the main package: async functions run on their caller's executor.

@@ -60,3 +60,35 @@ import Testing
         #expect(RetryPolicy.shouldRetry(reset, repeatable: true))
     }
 }
+
+@Suite struct JSONParserTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try JSONValue.parse(#" {"a": [1, -2, 3.5, 1e3, true, false, null], "s": "x\"\\\/\n\u00e9\ud83d\ude00", "o": {}} "#)
+        #expect(value["a"] == [1, -2, 3.5, 1000.0, true, false, nil])
+        #expect(value["s"] == "x\"\\/\né😀")
+        #expect(value["o"] == [:])
+        #expect(try JSONValue.parse("9223372036854775807") == .int(Int.max))
+        #expect(try JSONValue.parse("92233720368547758070") == .double(9.223372036854775807e19))
+        #expect(try JSONValue.parse(#""plain""#) == "plain")
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"\u{01}\"", "[1] x", "\"\\ud800\"", "{\"a\":1,}"])
+    func refusesInvalidJSONWithAPosition(text: String) {
+        #expect(throws: IntegrationError.self) { try JSONValue.parse(text) }
+        let message = (try? JSONValue.parse(text)).map { _ in "" } ?? {
+            do { _ = try JSONValue.parse(text); return "" } catch { return "\(error)" }
+        }()
+        #expect(message.contains("line 1, column"))
+    }
+
+    @Test func roundTripsThroughItsOwnText() throws {
+        let value: JSONValue = ["k": ["x", 1, 2.5, nil, ["n": false]], "e": "tab\there"]
+        #expect(try JSONValue.parse(value.jsonString()) == value)
+        #expect(try JSONValue.parse(value.jsonString(pretty: true)) == value)
+    }
+
+    @Test func deepNestingIsRefusedNotACrash() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: IntegrationError.self) { try JSONValue.parse(deep) }
+    }
+}

@@ -111,4 +111,11 @@ func runBenchmarks() async throws {
 
 }
 
-try await Task.detached { try await runBenchmarks() }.value
+let commandLine = CommandLine.arguments
+if commandLine.count > 2 && commandLine[1] == "http" {
+    let seconds = commandLine.count > 3 ? Double(commandLine[3]) ?? 10 : 10
+    let concurrency = commandLine.count > 4 ? Int(commandLine[4]) ?? 32 : 32
+    try await Task.detached { try await runHTTPBenchmark(url: commandLine[2], seconds: seconds, concurrency: concurrency) }.value
+} else {
+    try await Task.detached { try await runBenchmarks() }.value
+}

@@ -113,6 +113,11 @@ public struct OperationContext: Sendable {
         return logger
     }
 
+    /// The decorated ``logger`` when `level` is enabled, else `nil`: lets hot paths skip building it.
+    public func logger(enabledAt level: Logger.Level) -> Logger? {
+        baseLogger.logLevel <= level ? logger : nil
+    }
+
     /// The time left before the deadline, or `nil` when the call has none.
     public var remaining: Duration? { deadline.map { $0 - clock.now } }
 }

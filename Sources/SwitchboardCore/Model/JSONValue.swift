@@ -160,19 +160,20 @@ extension JSONValue {
     }
 
     /// Parses a JSON document from bytes.
+    /// - Throws: ``IntegrationError/invalidInput`` naming the line and column of the problem.
     public static func parse(_ data: Data) throws -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            var reason = context.debugDescription
-            if let underlying = context.underlyingError as NSError?,
-                let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
-            {
-                reason = detail
+        let result: Result<JSONValue, JSONParser.Failure> = data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            do throws(JSONParser.Failure) {
+                return .success(try JSONParser.parse(bytes))
+            } catch {
+                return .failure(error)
             }
-            throw IntegrationError(code: .invalidInput, message: "input is not valid JSON: \(reason)")
-        } catch {
-            throw IntegrationError(code: .invalidInput, message: "input is not valid JSON")
+        }
+        switch result {
+        case .success(let value): return value
+        case .failure(let failure):
+            throw IntegrationError(code: .invalidInput, message: "input is not valid JSON: \(failure.message)")
         }
     }
 

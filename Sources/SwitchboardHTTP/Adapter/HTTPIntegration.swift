@@ -94,7 +94,7 @@ public struct HTTPIntegration: Integration {
             HTTPRequest(method: method, url: url, headers: headers, body: body),
             settings: settings,
             authenticator: authenticator,
-            logger: context.logger
+            logger: context.logger(enabledAt: .trace)
         )
         var headerObject: [String: JSONValue] = [:]
         for (name, value) in response.headers {

@@ -83,7 +83,7 @@ public struct HTTPServiceSettings: Sendable {
     public func url(path: String, query: [(String, String)] = []) throws -> String {
         var pathPart = path
         var queryPart = ""
-        if let lower = path.range(of: "://"), path[..<lower.lowerBound].allSatisfy({ $0.isLetter || $0 == "+" }) {
+        if Self.isAbsoluteURL(path) {
             guard let components = URLComponents(string: path), let host = components.host else {
                 throw IntegrationError.invalidInput("path \(path) is not a valid URL")
             }
@@ -112,6 +112,15 @@ public struct HTTPServiceSettings: Sendable {
         return url
     }
 
+    static func isAbsoluteURL(_ path: String) -> Bool {
+        guard let colon = path.utf8.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        let scheme = path.utf8[..<colon]
+        guard !scheme.isEmpty, scheme.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2B }) else {
+            return false
+        }
+        return path.utf8[colon...].starts(with: "://".utf8)
+    }
+
     static let queryAllowed: CharacterSet = {
         var set = CharacterSet.alphanumerics
         set.insert(charactersIn: "-._~")
@@ -127,10 +136,20 @@ public struct HTTPServiceSettings: Sendable {
 
     /// Encodes characters a path may not hold, leaving existing `%XX` escapes alone.
     static func encodePath(_ path: String) -> String {
+        // Most paths need nothing: skip Foundation's encoder for plain ASCII path characters.
+        let plain = path.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || "-._~/%!$&'()*+,;=:@".utf8.contains(byte)
+        }
+        if plain { return path }
+        return path.addingPercentEncoding(withAllowedCharacters: pathAllowed) ?? path
+    }
+
+    static let pathAllowed: CharacterSet = {
         var allowed = CharacterSet.urlPathAllowed
         allowed.insert("%")
-        return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
-    }
+        return allowed
+    }()
 }
 
 extension HTTPServiceSettings {

@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import SwitchboardCore
+import SwitchboardHTTP
+import Synchronization
+
+/// Throughput against a keep-alive HTTP server: raw AsyncHTTPClient against IntegrationManager.execute through the
+/// `http` adapter, `concurrency` calls in flight, for `seconds` each.
+func runHTTPBenchmark(url: String, seconds: Double, concurrency: Int) async throws {
+    guard let components = URLComponents(string: url), let host = components.host, let port = components.port else {
+        fatalError("usage: SwitchboardBench http http://127.0.0.1:PORT/path [seconds] [concurrency]")
+    }
+    let base = "http://\(host):\(port)"
+    let path = components.path
+
+    func measure(_ label: String, _ one: @escaping @Sendable () async throws -> Void) async throws -> Double {
+        // Warm up the pool.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency { group.addTask { for _ in 0..<20 { try await one() } } }
+            try await group.waitForAll()
+        }
+        let tally = Tally()
+        let clock = ContinuousClock()
+        let end = clock.now + .milliseconds(Int64(seconds * 1000))
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var mine = 0
+                    var failed = 0
+                    while clock.now < end {
+                        do { try await one() } catch { failed += 1 }
+                        mine += 1
+                    }
+                    let finished = mine
+                    let lost = failed
+                    tally.done.withLock { $0 += finished }
+                    tally.failed.withLock { $0 += lost }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = clock.now - start
+        let rate = Double(tally.done.withLock { $0 }) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        print(String(format: "  %-52@ %9.0f requests/s (%d failed)", label as NSString, rate, tally.failed.withLock { $0 }))
+        return rate
+    }
+
+    print("HTTP GET \(url), \(concurrency) in flight, \(seconds) s each")
+
+    // Raw AsyncHTTPClient, configured as the transport configures it.
+    var configuration = HTTPClient.Configuration(
+        redirectConfiguration: .disallow,
+        timeout: .init(connect: .seconds(10), read: .seconds(30)),
+        connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
+    )
+    configuration.httpVersion = .automatic
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    let raw = try await measure("raw AsyncHTTPClient") {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "User-Agent", value: "bench")
+        let response = try await client.execute(request, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 10 << 20)
+        guard response.status.code == 200 else { throw BenchFailure(text: "raw status \(response.status.code)") }
+    }
+    try await client.shutdown()
+
+    // IntegrationManager.execute through the http adapter.
+    let transport = HTTPTransport(maximumConnectionsPerHost: concurrency)
+    let settings = try HTTPServiceSettings(service: "bench", baseURL: base)
+    for (name, deadline) in [("with the default 30 s deadline", Duration?.some(.seconds(30))), ("with no deadline (deadline_s: 0)", nil)] {
+        var policy = ServicePolicy()
+        policy.maxConnections = concurrency
+        policy.deadline = deadline
+        let manager = IntegrationManager()
+        try manager.register(
+            HTTPIntegration(settings: settings, transport: transport, authenticator: NoAuthenticator()),
+            as: "bench",
+            policy: policy
+        )
+        let input: JSONValue = ["method": "GET", "path": .string(path)]
+        let ours = try await measure("IntegrationManager.execute, http adapter, " + name) {
+            let output = try await manager.execute(service: "bench", operation: "request", input: input)
+            guard output["status"] == 200 else { throw BenchFailure(text: "status \(output["status"] ?? .null)") }
+        }
+        print(String(format: "  ratio to raw: %.3f", ours / raw))
+    }
+    try await transport.shutdown()
+}
+
+final class Tally: Sendable {
+    let done = Mutex(0)
+    let failed = Mutex(0)
+}
+
+struct BenchFailure: Error { let text: String }
