@@ -82,7 +82,7 @@ import Testing
         let clock = TestClock()
         let harness = try Harness(yaml: "api: {type: http, base_url: \"\(server.baseURL)\"}", clock: clock)
         let task = Task { try await harness.call(["path": "/x"]) }
-        await clock.waitForSleepers(2)  // the deadline watchdog and the backoff
+        await clock.waitForSleepers(1)  // the backoff (the transport enforces the deadline itself)
         let sleeps = clock.sleeperDeadlines
         #expect(sleeps.contains { $0 >= .seconds(2) && $0 < .seconds(30) }, "backoff waits at least Retry-After: \(sleeps)")
         #expect(server.requests.count == 1)
@@ -99,7 +99,7 @@ import Testing
         let clock = TestClock()
         let harness = try Harness(yaml: "api: {type: http, base_url: \"\(server.baseURL)\"}", clock: clock)
         let task = Task { try await harness.call(["path": "/x"]) }
-        await clock.waitForSleepers(2)
+        await clock.waitForSleepers(1)
         clock.advance(by: .seconds(1))
         #expect(try await task.value["body"] == ["ok": true])
         await harness.shutdown()
@@ -125,7 +125,7 @@ import Testing
         let clock = TestClock()
         let harness = try Harness(yaml: "api: {type: http, base_url: \"\(server.baseURL)\"}", clock: clock)
         let task = Task { try await harness.call(["method": "POST", "path": "/orders"], key: "order-7") }
-        await clock.waitForSleepers(2)
+        await clock.waitForSleepers(1)
         clock.advance(by: .seconds(1))
         #expect(try await task.value["status"] == 201)
         #expect(server.requests.map { $0.header("Idempotency-Key") } == ["order-7", "order-7"])
@@ -140,7 +140,7 @@ import Testing
         let clock = TestClock()
         let harness = try Harness(yaml: "api: {type: http, base_url: \"http://127.0.0.1:\(port)\"}\nintegrations:\n  api: {retry_attempts: 1}", clock: clock)
         let task = Task { try await harness.call(["method": "POST", "path": "/x"]) }
-        await clock.waitForSleepers(2)  // the deadline watchdog and the backoff after the first refusal
+        await clock.waitForSleepers(1)  // the backoff after the first refusal
         clock.advance(by: .seconds(1))
         let result = await task.result
         guard case .failure(let error as IntegrationError) = result else {
@@ -161,6 +161,25 @@ import Testing
             """)
         let error = await #expect(throws: IntegrationError.self) { try await harness.call(["path": "/slow"]) }
         #expect(error?.code == .timeout)
+        await harness.shutdown()
+        try await server.shutdown()
+    }
+
+    @Test func theCallDeadlineStopsASlowServer() async throws {
+        let server = try await TestHTTPServer { _ in .delay(.seconds(3), .json(200, "{}")) }
+        let harness = try Harness(yaml: "api: {type: http, base_url: \"\(server.baseURL)\"}")
+        let started = ContinuousClock.now
+        let error = await #expect(throws: IntegrationError.self) {
+            try await harness.manager.execute(
+                service: "api",
+                operation: "request",
+                input: ["path": "/slow"],
+                options: .init(deadline: .milliseconds(300))
+            )
+        }
+        #expect(error?.code == .deadlineExceeded)
+        #expect(error?.service == "api")
+        #expect(ContinuousClock.now - started < .seconds(2))
         await harness.shutdown()
         try await server.shutdown()
     }

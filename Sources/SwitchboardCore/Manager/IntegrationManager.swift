@@ -187,7 +187,20 @@ public final class IntegrationManager: Sendable {
         let logger = options.logger ?? self.logger
         do {
             let output: JSONValue
-            if let deadlineLength {
+            if let deadlineLength, entry.adapterEnforcesDeadline {
+                // The adapter's transport stops at the deadline; the manager's own waits are bounded below.
+                output = try await run(
+                    entry: entry,
+                    call: call,
+                    input: input,
+                    options: options,
+                    deadline: start + deadlineLength,
+                    repeatable: repeatable,
+                    logger: logger,
+                    log: nil,
+                    start: start
+                )
+            } else if let deadlineLength {
                 let deadline = start + deadlineLength
                 let log = AttemptLog()
                 let clock = self.clock
@@ -274,7 +287,24 @@ public final class IntegrationManager: Sendable {
         var now: Duration? = start
         if !entry.bulkhead.tryAcquire() {
             do {
-                try await entry.bulkhead.acquire()
+                if let deadline, entry.adapterEnforcesDeadline {
+                    let bulkhead = entry.bulkhead
+                    try await withDeadline(
+                        deadline,
+                        clock: clock,
+                        timeoutError: {
+                            IntegrationError(
+                                code: .deadlineExceeded,
+                                message: "the deadline passed while waiting for a free connection slot (max_connections)",
+                                service: service,
+                                operation: operation
+                            )
+                        },
+                        { try await bulkhead.acquire() }
+                    )
+                } else {
+                    try await entry.bulkhead.acquire()
+                }
             } catch {
                 entry.breaker.record(failure: nil, probe: probe)
                 throw error

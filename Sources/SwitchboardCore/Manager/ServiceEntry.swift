@@ -32,6 +32,7 @@ final class ServiceEntry: Sendable {
     let limiter: RateLimiter?
     let breaker: CircuitBreaker
     let bulkhead: Bulkhead
+    let adapterEnforcesDeadline: Bool
     private let errorCounters = Mutex<[String: Counter]>([:])
 
     private let metrics: any MetricsFactory
@@ -65,6 +66,7 @@ final class ServiceEntry: Sendable {
         self.operationNames = operations.keys.sorted()
         self.limiter = policy.rateLimit.map { RateLimiter(configuration: $0, clock: clock) }
         self.bulkhead = Bulkhead(maximum: max(1, policy.maxConnections))
+        self.adapterEnforcesDeadline = adapter.enforcesDeadline && policy.attemptTimeout == nil
         let gauge = Gauge(label: MetricName.breakerState, dimensions: [(LogKey.service, name)], factory: metrics)
         gauge.record(CircuitState.closed.gaugeValue)
         let service = name

@@ -145,12 +145,19 @@ public protocol Integration: Sendable {
     /// - Throws: Preferably an ``IntegrationError`` classified for the retry policy. Must honour task
     ///   cancellation.
     func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue
+    /// Whether the adapter stops by itself when `context.deadline` passes (its transport enforces the deadline),
+    /// failing with ``IntegrationError/Code/deadlineExceeded``. The manager then runs the call inline instead of
+    /// racing it against a timer in a task group, which saves a task group per call. Default `false`.
+    var enforcesDeadline: Bool { get }
     /// Releases connections and other resources. Called once, when the manager shuts down or the adapter is
     /// removed.
     func shutdown() async throws
 }
 
 extension Integration {
+    /// Default: the manager enforces the deadline.
+    public var enforcesDeadline: Bool { false }
+
     /// Default: nothing to release.
     public func shutdown() async throws {}
 }

@@ -9,6 +9,8 @@ import SwitchboardCore
 /// as the `Idempotency-Key` header.
 public struct HTTPIntegration: Integration {
     public let kind = "http"
+    /// The transport stops every request at the call's deadline.
+    public var enforcesDeadline: Bool { true }
     /// The service's settings.
     public let settings: HTTPServiceSettings
     let transport: HTTPTransport
@@ -94,7 +96,8 @@ public struct HTTPIntegration: Integration {
             HTTPRequest(method: method, url: url, headers: headers, body: body),
             settings: settings,
             authenticator: authenticator,
-            logger: context.logger(enabledAt: .trace)
+            logger: context.logger(enabledAt: .trace),
+            deadline: context.remaining
         )
         var headerObject: [String: JSONValue] = [:]
         for (name, value) in response.headers {

@@ -5,9 +5,10 @@ import SwitchboardCore
 
 /// Adds a service's credentials to outgoing requests: the seed's `AuthenticationHandler`.
 public protocol Authenticator: Sendable {
-    /// Adds credentials to `request`.
+    /// Adds credentials to `request`; obtaining them (a token refresh) must finish within `deadline`, the time
+    /// the call has left, when given.
     /// - Returns: The credential used (an access token), so that a 401 can invalidate exactly that one.
-    func authorize(_ request: inout HTTPClientRequest) async throws -> String?
+    func authorize(_ request: inout HTTPClientRequest, deadline: Duration?) async throws -> String?
     /// Whether ``refresh(afterRejecting:)`` can obtain new credentials (OAuth 2.0).
     var canRefresh: Bool { get }
     /// Called once after a 401 to a request authorized with `credential`.
@@ -28,7 +29,7 @@ extension Authenticator {
 public struct NoAuthenticator: Authenticator {
     /// Creates it.
     public init() {}
-    public func authorize(_ request: inout HTTPClientRequest) async throws -> String? { nil }
+    public func authorize(_ request: inout HTTPClientRequest, deadline: Duration?) async throws -> String? { nil }
     public var sendsCredentials: Bool { false }
     public var secretValues: [String] { [] }
 }
@@ -42,7 +43,7 @@ public struct StaticAuthenticator: Authenticator {
     }
     let kind: Kind
 
-    public func authorize(_ request: inout HTTPClientRequest) async throws -> String? {
+    public func authorize(_ request: inout HTTPClientRequest, deadline: Duration?) async throws -> String? {
         switch kind {
         case .apiKey(let key, let placement):
             switch placement.base {
@@ -82,8 +83,8 @@ public struct OAuth2Authenticator: Authenticator {
     /// Creates it.
     public init(tokens: TokenManager) { self.tokens = tokens }
 
-    public func authorize(_ request: inout HTTPClientRequest) async throws -> String? {
-        let set = try await tokens.token()
+    public func authorize(_ request: inout HTTPClientRequest, deadline: Duration?) async throws -> String? {
+        let set = try await tokens.token(deadline: deadline)
         request.headers.replaceOrAdd(name: "Authorization", value: "Bearer " + set.accessToken)
         return set.accessToken
     }

@@ -10,7 +10,7 @@ struct TokenEndpoint: Sendable {
     let caFile: String?
 
     /// Requests tokens with `form`; client authentication is added as configured (Basic by default).
-    func request(_ form: [(String, String)], now: Date) async throws -> TokenSet {
+    func request(_ form: [(String, String)], now: Date, deadline: Duration? = nil) async throws -> TokenSet {
         guard let tokenURI = settings.tokenURI else {
             throw IntegrationError(code: .invalidConfiguration, message: "token_uri is not configured", service: service)
         }
@@ -39,7 +39,12 @@ struct TokenEndpoint: Sendable {
         let request = HTTPRequest(method: "POST", url: tokenURI, headers: headers, body: Data(body.utf8))
         let response: HTTPResponse
         do {
-            response = try await transport.send(request, settings: http, authenticator: RedactingAuthenticator(secrets: secrets))
+            response = try await transport.send(
+                request,
+                settings: http,
+                authenticator: RedactingAuthenticator(secrets: secrets),
+                deadline: deadline
+            )
         } catch var error as IntegrationError {
             error.service = service
             if let status = error.status, (400..<500).contains(status) {
@@ -113,7 +118,7 @@ struct TokenEndpoint: Sendable {
 /// Sends no credentials of its own but redacts the grant's secrets from errors (token endpoint requests).
 struct RedactingAuthenticator: Authenticator {
     let secrets: [String]
-    func authorize(_ request: inout HTTPClientRequest) async throws -> String? { nil }
+    func authorize(_ request: inout HTTPClientRequest, deadline: Duration?) async throws -> String? { nil }
     var sendsCredentials: Bool { true }
     var secretValues: [String] { secrets }
 }

@@ -68,7 +68,7 @@ public final class TokenManager: Sendable {
     }
 
     /// A fresh access token, refreshing (once, for all callers) when needed.
-    public func token() async throws -> TokenSet {
+    public func token(deadline: Duration? = nil) async throws -> TokenSet {
         while true {
             let now = clock.wallTime
             let margin = settings.refreshMargin
@@ -99,7 +99,7 @@ public final class TokenManager: Sendable {
                 }
             case .refresh(let current, let loaded):
                 do {
-                    let fresh = try await obtain(current: current, loaded: loaded, now: now)
+                    let fresh = try await obtain(current: current, loaded: loaded, now: now, deadline: deadline)
                     let waiters = state.withLock { state in
                         state.tokens = fresh
                         state.loaded = true
@@ -148,7 +148,7 @@ public final class TokenManager: Sendable {
         return try await store.load(service: service)
     }
 
-    private func obtain(current: TokenSet?, loaded: Bool, now: Date) async throws -> TokenSet {
+    private func obtain(current: TokenSet?, loaded: Bool, now: Date, deadline: Duration?) async throws -> TokenSet {
         var current = current
         if !loaded, let stored = try await store.load(service: service) {
             if stored.isFresh(at: now, margin: settings.refreshMargin) { return stored }  // a later process reuses it
@@ -165,14 +165,19 @@ public final class TokenManager: Sendable {
             )
             fresh = try await endpoint.request(
                 [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)],
-                now: now
+                now: now,
+                deadline: deadline
             )
         } else if let refreshToken = current?.refreshToken ?? settings.refreshToken?.reveal() {
-            var obtained = try await endpoint.request([("grant_type", "refresh_token"), ("refresh_token", refreshToken)], now: now)
+            var obtained = try await endpoint.request(
+                [("grant_type", "refresh_token"), ("refresh_token", refreshToken)],
+                now: now,
+                deadline: deadline
+            )
             if obtained.refreshToken == nil { obtained.refreshToken = refreshToken }  // not rotated: keep it
             fresh = obtained
         } else if settings.grant == .clientCredentials {
-            fresh = try await endpoint.request([("grant_type", "client_credentials")] + scope, now: now)
+            fresh = try await endpoint.request([("grant_type", "client_credentials")] + scope, now: now, deadline: deadline)
         } else {
             throw IntegrationError(
                 code: .unauthorized,

@@ -132,9 +132,13 @@ public final class HTTPTransport: Sendable {
         _ request: HTTPRequest,
         settings: HTTPServiceSettings,
         authenticator: any Authenticator,
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        deadline: Duration? = nil
     ) async throws -> HTTPResponse {
         let logger = logger ?? self.logger
+        // The call's deadline, as a point in real time that every request of this send (redirects, the retry
+        // after a 401, a token refresh) shares.
+        let callDeadline = deadline.map { NIODeadline.now() + .nanoseconds(Int64(max(0, $0.seconds) * 1e9)) }
         var request = request
         var refreshed = false
         var redirects = 0
@@ -151,12 +155,13 @@ public final class HTTPTransport: Sendable {
                 }
             }
             if let caFile = settings.caFile { outgoing.tlsConfiguration = try tlsConfiguration(caFile: caFile) }
-            let credential = try await authenticator.authorize(&outgoing)
+            let remaining = callDeadline.map { Duration.nanoseconds(($0 - NIODeadline.now()).nanoseconds) }
+            let credential = try await authenticator.authorize(&outgoing, deadline: remaining)
             logger.trace(
                 "http request",
                 metadata: ["http.method": .string(request.method), "http.url": .string(Self.redactedURL(outgoing.url, authenticator))]
             )
-            let response = try await execute(outgoing, settings: settings, authenticator: authenticator)
+            let response = try await execute(outgoing, settings: settings, callDeadline: callDeadline)
 
             if response.status == 401 && !refreshed && authenticator.canRefresh {
                 refreshed = true
@@ -207,11 +212,12 @@ public final class HTTPTransport: Sendable {
     private func execute(
         _ request: HTTPClientRequest,
         settings: HTTPServiceSettings,
-        authenticator: any Authenticator
+        callDeadline: NIODeadline?
     ) async throws -> HTTPResponse {
-        let timeout: TimeAmount = settings.requestTimeout.map { .nanoseconds(Int64($0.seconds * 1e9)) } ?? .hours(24)
+        let requestDeadline = settings.requestTimeout.map { NIODeadline.now() + .nanoseconds(Int64($0.seconds * 1e9)) }
+        let deadline = [requestDeadline, callDeadline].compactMap { $0 }.min() ?? (NIODeadline.now() + .hours(24))
         do {
-            let response = try await client(for: settings).execute(request, timeout: timeout)
+            let response = try await client(for: settings).execute(request, deadline: deadline)
             var body = Data()
             if request.method != .HEAD {
                 do {
@@ -233,6 +239,14 @@ public final class HTTPTransport: Sendable {
             )
         } catch let error as IntegrationError {
             throw error
+        } catch let error as HTTPClientError where error == .deadlineExceeded && callDeadline != nil
+            && (requestDeadline == nil || callDeadline! <= requestDeadline!)
+        {
+            throw IntegrationError(
+                code: .deadlineExceeded,
+                message: "the call's deadline passed before \(settings.origin) answered",
+                transience: .never
+            )
         } catch {
             throw Self.map(error, settings: settings)
         }
