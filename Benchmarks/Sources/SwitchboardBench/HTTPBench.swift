@@ -47,9 +47,8 @@ func runHTTPBenchmark(url: String, seconds: Double, concurrency: Int) async thro
         return rate
     }
 
-    print("HTTP GET \(url), \(concurrency) in flight, \(seconds) s each")
+    print("HTTP GET \(url), \(concurrency) in flight, \(seconds) s per run, 3 rounds (raw, ours with deadline, ours without), medians")
 
-    // Raw AsyncHTTPClient, configured as the transport configures it.
     var configuration = HTTPClient.Configuration(
         redirectConfiguration: .disallow,
         timeout: .init(connect: .seconds(10), read: .seconds(30)),
@@ -57,19 +56,9 @@ func runHTTPBenchmark(url: String, seconds: Double, concurrency: Int) async thro
     )
     configuration.httpVersion = .automatic
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    let raw = try await measure("raw AsyncHTTPClient") {
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "User-Agent", value: "bench")
-        let response = try await client.execute(request, timeout: .seconds(30))
-        _ = try await response.body.collect(upTo: 10 << 20)
-        guard response.status.code == 200 else { throw BenchFailure(text: "raw status \(response.status.code)") }
-    }
-    try await client.shutdown()
-
-    // IntegrationManager.execute through the http adapter.
     let transport = HTTPTransport(maximumConnectionsPerHost: concurrency)
     let settings = try HTTPServiceSettings(service: "bench", baseURL: base)
-    for (name, deadline) in [("with the default 30 s deadline", Duration?.some(.seconds(30))), ("with no deadline (deadline_s: 0)", nil)] {
+    func manager(deadline: Duration?) throws -> IntegrationManager {
         var policy = ServicePolicy()
         policy.maxConnections = concurrency
         policy.deadline = deadline
@@ -79,19 +68,42 @@ func runHTTPBenchmark(url: String, seconds: Double, concurrency: Int) async thro
             as: "bench",
             policy: policy
         )
-        let input: JSONValue = ["method": "GET", "path": .string(path)]
-        let ours = try await measure("IntegrationManager.execute, http adapter, " + name) {
-            let output = try await manager.execute(service: "bench", operation: "request", input: input)
-            guard output["status"] == 200 else { throw BenchFailure(text: "status \(output["status"] ?? .null)") }
-        }
-        print(String(format: "  ratio to raw: %.3f", ours / raw))
+        return manager
     }
+    let withDeadline = try manager(deadline: .seconds(30))
+    let noDeadline = try manager(deadline: nil)
+    let input: JSONValue = ["method": "GET", "path": .string(path)]
+    var raws: [Double] = []
+    var withs: [Double] = []
+    var withouts: [Double] = []
+    for _ in 0..<3 {
+        raws.append(try await measure("raw AsyncHTTPClient") {
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "User-Agent", value: "bench")
+            let response = try await client.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 10 << 20)
+            guard response.status.code == 200 else { throw BenchFailure(text: "raw status \(response.status.code)") }
+        })
+        withs.append(try await measure("IntegrationManager.execute, http adapter, 30 s deadline") {
+            let output = try await withDeadline.execute(service: "bench", operation: "request", input: input)
+            guard output["status"] == 200 else { throw BenchFailure(text: "status \(output["status"] ?? .null)") }
+        })
+        withouts.append(try await measure("IntegrationManager.execute, http adapter, no deadline") {
+            let output = try await noDeadline.execute(service: "bench", operation: "request", input: input)
+            guard output["status"] == 200 else { throw BenchFailure(text: "status \(output["status"] ?? .null)") }
+        })
+    }
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    print(String(format: "median raw AsyncHTTPClient: %.0f requests/s", median(raws)))
+    print(String(format: "median ours, 30 s deadline: %.0f requests/s, ratio %.3f", median(withs), median(withs) / median(raws)))
+    print(String(format: "median ours, no deadline:   %.0f requests/s, ratio %.3f", median(withouts), median(withouts) / median(raws)))
+    try await client.shutdown()
     try await transport.shutdown()
 }
+
+struct BenchFailure: Error { let text: String }
 
 final class Tally: Sendable {
     let done = Mutex(0)
     let failed = Mutex(0)
 }
-
-struct BenchFailure: Error { let text: String }

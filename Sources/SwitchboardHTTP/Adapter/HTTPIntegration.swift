@@ -82,14 +82,14 @@ public struct HTTPIntegration: Integration {
         case .string(let text)?: body = Data(text.utf8)
         case let value?:
             body = Data(value.jsonString().utf8)
-            if !headers.contains(where: { $0.0.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
+            if !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "Content-Type") }) {
                 headers.append(("Content-Type", "application/json"))
             }
         }
-        if let key = context.idempotencyKey, !headers.contains(where: { $0.0.caseInsensitiveCompare("Idempotency-Key") == .orderedSame }) {
+        if let key = context.idempotencyKey, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "Idempotency-Key") }) {
             headers.append(("Idempotency-Key", key))
         }
-        if !headers.contains(where: { $0.0.caseInsensitiveCompare("Accept") == .orderedSame }) {
+        if !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "Accept") }) {
             headers.append(("Accept", "application/json, */*;q=0.5"))
         }
         let response = try await transport.send(

@@ -18,15 +18,15 @@ public struct HTTPServiceSettings: Sendable {
     /// The service name, for messages.
     public var service: String
     /// The base URL, as configured.
-    public var baseURL: String
+    public private(set) var baseURL: String
     /// `http` or `https`.
-    public var scheme: String
+    public private(set) var scheme: String
     /// The host.
-    public var host: String
+    public private(set) var host: String
     /// The port, when given.
-    public var port: Int?
+    public private(set) var port: Int?
     /// The base path, without a trailing `/`.
-    public var basePath: String
+    public private(set) var basePath: String
     /// Default headers.
     public var headers: [(String, String)] = []
     /// The `User-Agent`.
@@ -66,14 +66,15 @@ public struct HTTPServiceSettings: Sendable {
         var path = components.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
         self.basePath = path
+        self.origin = Self.origin(scheme: scheme, host: host, port: components.port)
     }
 
-    /// `scheme://host[:port]`.
-    public var origin: String { Self.origin(scheme: scheme, host: host, port: port) }
+    /// `scheme://host[:port]`, computed once.
+    public private(set) var origin: String
 
     static func origin(scheme: String, host: String, port: Int?) -> String {
         let defaultPort = scheme == "https" ? 443 : 80
-        let hostPart = host.contains(":") ? "[\(host)]" : host
+        let hostPart = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
         return "\(scheme)://\(hostPart)" + (port.map { $0 == defaultPort ? "" : ":\($0)" } ?? "")
     }
 

@@ -37,9 +37,9 @@ public struct HTTPResponse: Sendable {
     /// The body.
     public var body: Data
 
-    /// The first header named `name` (case-insensitive).
+    /// The first header named `name` (case-insensitive, ASCII).
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        headers.first { asciiCaseInsensitiveEquals($0.0, name) }?.1
     }
 }
 
@@ -198,7 +198,7 @@ public final class HTTPTransport: Sendable {
                 if response.status == 303 || ((response.status == 301 || response.status == 302) && request.method == "POST") {
                     request.method = request.method == "HEAD" ? "HEAD" : "GET"
                     request.body = nil
-                    request.headers.removeAll { $0.0.caseInsensitiveCompare("Content-Type") == .orderedSame }
+                    request.headers.removeAll { asciiCaseInsensitiveEquals($0.0, "Content-Type") }
                 }
                 continue
             }
@@ -322,6 +322,19 @@ public final class HTTPTransport: Sendable {
     static func redactedURL(_ url: String, _ authenticator: any Authenticator) -> String {
         Redactor(secrets: authenticator.secretValues).redact(url)
     }
+}
+
+/// Header names are ASCII: compare them without Foundation's locale-aware machinery.
+func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
+    let x = a.utf8
+    let y = b.utf8
+    guard x.count == y.count else { return false }
+    for (p, q) in zip(x, y) where p != q {
+        let lp = (0x41...0x5A).contains(p) ? p | 0x20 : p
+        let lq = (0x41...0x5A).contains(q) ? q | 0x20 : q
+        if lp != lq { return false }
+    }
+    return true
 }
 
 extension HTTPClientError {
