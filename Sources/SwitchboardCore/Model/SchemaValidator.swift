@@ -3,6 +3,49 @@
 public enum SchemaValidator {
     /// The first problem found, as "`path`: expected ..., found ...", or `nil` when `value` conforms.
     public static func firstProblem(in value: JSONValue, schema: JSONValue, path: String = "input") -> String? {
+        // A pass that builds no text first: most inputs conform, and the message is only built when one does not.
+        if conforms(value, to: schema) { return nil }
+        return report(value, schema: schema, path: path)
+    }
+
+    private static func conforms(_ value: JSONValue, to schema: JSONValue) -> Bool {
+        guard case .object(let rules) = schema, !rules.isEmpty else { return true }
+        if let type = rules["type"] {
+            switch type {
+            case .string(let name): if !matches(value, type: name) { return false }
+            case .array(let names):
+                if !names.isEmpty && !names.contains(where: { $0.stringValue.map { matches(value, type: $0) } ?? false }) {
+                    return false
+                }
+            default: break
+            }
+        }
+        if let options = rules["enum"]?.arrayValue, !options.contains(value) { return false }
+        if let minimum = rules["minimum"]?.doubleValue, let number = value.doubleValue, number < minimum { return false }
+        if let maximum = rules["maximum"]?.doubleValue, let number = value.doubleValue, number > maximum { return false }
+        if let minLength = rules["minLength"]?.intValue, let text = value.stringValue, text.count < minLength { return false }
+        if case .object(let members) = value {
+            if case .array(let required)? = rules["required"] {
+                for case .string(let name) in required where members[name] == nil || members[name] == .null { return false }
+            }
+            let properties = rules["properties"]?.objectValue
+            let closed = rules["additionalProperties"] == .bool(false)
+            for (name, member) in members {
+                if let propertySchema = properties?[name] {
+                    if member == .null { continue }
+                    if !conforms(member, to: propertySchema) { return false }
+                } else if closed {
+                    return false
+                }
+            }
+        }
+        if case .array(let items) = value, let itemSchema = rules["items"] {
+            for item in items where !conforms(item, to: itemSchema) { return false }
+        }
+        return true
+    }
+
+    private static func report(_ value: JSONValue, schema: JSONValue, path: String) -> String? {
         guard case .object(let rules) = schema, !rules.isEmpty else { return nil }
         if let type = rules["type"] {
             let allowed: [String] = type.stringValue.map { [$0] } ?? type.arrayValue?.compactMap(\.stringValue) ?? []
@@ -32,7 +75,7 @@ public enum SchemaValidator {
             for (name, member) in members {
                 if let propertySchema = properties[name] {
                     if member == .null && !(rules["required"]?.arrayValue?.contains(.string(name)) ?? false) { continue }
-                    if let problem = firstProblem(in: member, schema: propertySchema, path: "\(path).\(name)") {
+                    if let problem = report(member, schema: propertySchema, path: "\(path).\(name)") {
                         return problem
                     }
                 } else if rules["additionalProperties"] == .bool(false) {
@@ -48,7 +91,7 @@ public enum SchemaValidator {
         }
         if case .array(let items) = value, let itemSchema = rules["items"] {
             for (index, item) in items.enumerated() {
-                if let problem = firstProblem(in: item, schema: itemSchema, path: "\(path)[\(index)]") { return problem }
+                if let problem = report(item, schema: itemSchema, path: "\(path)[\(index)]") { return problem }
             }
         }
         return nil

@@ -64,17 +64,19 @@ public struct HTTPIntegration: Integration {
         }
         let method = (input["method"]?.stringValue ?? "GET").uppercased()
         var query: [(String, String)] = []
-        for (name, value) in (input["query"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+        if let members = input["query"]?.objectValue, !members.isEmpty {
+            for (name, value) in members.sorted(by: { $0.key < $1.key }) {
             switch value {
             case .array(let items): query += items.map { (name, Self.text($0)) }
             case .null: continue
             default: query.append((name, Self.text(value)))
             }
+            }
         }
         let url = try settings.url(path: input["path"]?.stringValue ?? "", query: query)
         var headers: [(String, String)] = []
-        for (name, value) in (input["headers"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            headers.append((name, Self.text(value)))
+        if let members = input["headers"]?.objectValue, !members.isEmpty {
+            for (name, value) in members.sorted(by: { $0.key < $1.key }) { headers.append((name, Self.text(value))) }
         }
         var body: Data?
         switch input["body"] {

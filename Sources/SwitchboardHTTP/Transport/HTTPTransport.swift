@@ -215,7 +215,12 @@ public final class HTTPTransport: Sendable {
         callDeadline: NIODeadline?
     ) async throws -> HTTPResponse {
         let requestDeadline = settings.requestTimeout.map { NIODeadline.now() + .nanoseconds(Int64($0.seconds * 1e9)) }
-        let deadline = [requestDeadline, callDeadline].compactMap { $0 }.min() ?? (NIODeadline.now() + .hours(24))
+        let deadline: NIODeadline
+        switch (requestDeadline, callDeadline) {
+        case (let a?, let b?): deadline = min(a, b)
+        case (let a?, nil), (nil, let a?): deadline = a
+        case (nil, nil): deadline = NIODeadline.now() + .hours(24)
+        }
         do {
             let response = try await client(for: settings).execute(request, deadline: deadline)
             var body = Data()
