@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Switchboard", targets: ["Switchboard"]),
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
         .library(name: "SwitchboardHTTP", targets: ["SwitchboardHTTP"]),
+        .library(name: "SwitchboardDatabase", targets: ["SwitchboardDatabase"]),
         .library(name: "SwitchboardTesting", targets: ["SwitchboardTesting"]),
         .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
     ],
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         .target(
@@ -44,8 +47,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "SwitchboardDatabase",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "SwitchboardExamples", dependencies: ["SwitchboardCore"]),
-        .target(name: "Switchboard", dependencies: ["SwitchboardCore", "SwitchboardHTTP"]),
+        .target(name: "Switchboard", dependencies: ["SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase"]),
         .target(
             name: "SwitchboardTesting",
             dependencies: [
@@ -61,6 +75,7 @@ let package = Package(
             dependencies: [
                 "Switchboard",
                 "SwitchboardHTTP",
+                "SwitchboardDatabase",
                 "SwitchboardExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,6 +106,15 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SwitchboardDatabaseTests",
+            dependencies: [
+                "SwitchboardCore",
+                "SwitchboardDatabase",
+                "SwitchboardTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

@@ -1,2 +1,3 @@
 @_exported import SwitchboardCore
 @_exported import SwitchboardHTTP
+@_exported import SwitchboardDatabase

@@ -4,6 +4,7 @@ import Logging
 import Switchboard
 import SwitchboardExamples
 import SwitchboardHTTP
+import SwitchboardDatabase
 
 /// Options every subcommand takes, before or after its name.
 struct GlobalOptions: ParsableArguments {
@@ -69,7 +70,7 @@ struct GlobalOptions: ParsableArguments {
         // No connection is opened before the first call, so a failed bootstrap leaves nothing to close.
         let statuses = try manager.bootstrap(
             configuration: configuration,
-            factories: http.factories,
+            factories: http.factories + DatabaseAdapters.factories,
             embedded: AdapterCatalog.embedded,
             environment: AdapterEnvironment(dataDirectory: dataDirectory, logger: logger)
         )
@@ -93,7 +94,8 @@ struct Runtime {
 /// The embedded services this build carries (the configured ones come from the modules' factories).
 enum AdapterCatalog {
     static let embedded: [EmbeddedService] = [
-        EmbeddedService(name: "text", type: "text") { _ in TextIntegration() }
+        DatabaseAdapters.embedded,
+        EmbeddedService(name: "text", type: "text") { _ in TextIntegration() },
     ]
 }
 

@@ -6,6 +6,8 @@ public struct AdapterEnvironment: Sendable {
     public var dataDirectory: String
     /// The background logger.
     public var logger: Logger
+    /// The service's policy (`max_connections` sizes connection pools). Set per service by the bootstrap.
+    public var policy = ServicePolicy()
 
     /// Creates an environment.
     public init(
@@ -94,7 +96,9 @@ extension IntegrationManager {
                 location: service.location
             )
             if let factory = factories.first(where: { $0.type == service.type }) {
-                try register(factory.make(service, environment), as: service.name, policy: policy)
+                var serviceEnvironment = environment
+                serviceEnvironment.policy = policy
+                try register(factory.make(service, serviceEnvironment), as: service.name, policy: policy)
                 status.isAvailable = true
             } else {
                 status.reason = "this build has no \(service.type) adapter yet"
@@ -103,7 +107,9 @@ extension IntegrationManager {
         }
         for service in embedded where configuration.service(service.name) == nil {
             let policy = configuration.policy(for: service.name)
-            try register(service.make(environment), as: service.name, policy: policy)
+            var serviceEnvironment = environment
+            serviceEnvironment.policy = policy
+            try register(service.make(serviceEnvironment), as: service.name, policy: policy)
             statuses.append(
                 ServiceStatus(
                     name: service.name,

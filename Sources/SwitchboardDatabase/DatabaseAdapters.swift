@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+import SwitchboardCore
+import Synchronization
+
+/// The database factories: `type: postgresql` and `type: sqlite`, and the embedded `database` service (SQLite in
+/// the data directory).
+///
+/// ## Configuration keys
+/// - postgresql: `host` (or `PGHOST`, default 127.0.0.1), `port` (`PGPORT`, 5432), `database` (`PGDATABASE`),
+///   `username` (`PGUSER`), `password` (`PGPASSWORD`; secret), `tls` (`require`, `prefer` (default), `disable`),
+///   `ca_file`, `statement_timeout_ms`, `connect_timeout_ms` (10000), `application_name`, `max_rows` (10000). The
+///   pool holds at most the service's `max_connections`.
+/// - sqlite: `path` (default `<data-dir>/database.sqlite`), `busy_timeout_ms` (5000), `max_rows`.
+public enum DatabaseAdapters {
+    /// Factories for both types.
+    public static var factories: [AdapterFactory] {
+        [
+            AdapterFactory(type: "postgresql") { configuration, environment in
+                var settings = PostgresEngine.Settings()
+                settings.host = try configuration.string("host", fallback: ["PGHOST"]) ?? settings.host
+                settings.port = try configuration.int("port", fallback: ["PGPORT"]) ?? settings.port
+                settings.database = try configuration.string("database", fallback: ["PGDATABASE"])
+                settings.username = try configuration.string("username", fallback: ["PGUSER"]) ?? settings.username
+                settings.password = try configuration.secret("password", fallback: ["PGPASSWORD"])
+                settings.tls = try configuration.string("tls")?.lowercased() ?? "prefer"
+                settings.caFile = try configuration.string("ca_file")
+                settings.statementTimeoutMS = try configuration.int("statement_timeout_ms")
+                settings.connectTimeoutMS = try configuration.int("connect_timeout_ms") ?? settings.connectTimeoutMS
+                settings.applicationName = try configuration.string("application_name") ?? settings.applicationName
+                settings.maximumConnections = environment.policy.maxConnections
+                let engine = try PostgresEngine(settings: settings, logger: environment.logger)
+                return DatabaseIntegration(kind: "postgresql", engine: engine, maximumRows: try configuration.int("max_rows") ?? 10_000)
+            },
+            AdapterFactory(type: "sqlite") { configuration, environment in
+                let path = try configuration.string("path") ?? environment.dataDirectory + "/database.sqlite"
+                let engine = LazySQLiteEngine(path: path, busyTimeout: try configuration.int("busy_timeout_ms") ?? 5000)
+                return DatabaseIntegration(kind: "sqlite", engine: engine, maximumRows: try configuration.int("max_rows") ?? 10_000)
+            },
+        ]
+    }
+
+    /// The embedded `database` service: SQLite at `<data-dir>/database.sqlite`, opened on first use.
+    public static var embedded: EmbeddedService {
+        EmbeddedService(name: "database", type: "sqlite") { environment in
+            DatabaseIntegration(
+                kind: "sqlite",
+                engine: LazySQLiteEngine(path: environment.dataDirectory + "/database.sqlite", busyTimeout: 5000),
+                maximumRows: 10_000
+            )
+        }
+    }
+
+    /// A SQLite database integration at `path` (tests, programmatic use).
+    public static func sqlite(path: String, maximumRows: Int = 10_000) -> any Integration {
+        DatabaseIntegration(kind: "sqlite", engine: LazySQLiteEngine(path: path, busyTimeout: 5000), maximumRows: maximumRows)
+    }
+}
+
+/// Opens the SQLite file on first use, so building the manager touches no file.
+final class LazySQLiteEngine: SQLEngine {
+    let dialect = SQLDialect.sqlite
+    private let path: String
+    private let busyTimeout: Int
+    private let engine = Mutex<SQLiteEngine?>(nil)
+    private let opening = AsyncGate()
+
+    init(path: String, busyTimeout: Int) {
+        self.path = path
+        self.busyTimeout = busyTimeout
+    }
+
+    private func open() async throws -> SQLiteEngine {
+        if let engine = engine.withLock({ $0 }) { return engine }
+        return try await opening.withLock {
+            if let engine = self.engine.withLock({ $0 }) { return engine }
+            let opened = try await SQLiteEngine.open(path: self.path, busyTimeout: self.busyTimeout)
+            self.engine.withLock { $0 = opened }
+            return opened
+        }
+    }
+
+    func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult { try await open().run(sql, binds) }
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await open().transaction(body)
+    }
+    func columns(of table: TableName) async throws -> [ColumnInfo]? { try await open().columns(of: table) }
+    func shutdown() async { await engine.withLock { $0 }?.shutdown() }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import SwitchboardCore
+
+/// A value bound to a statement parameter.
+enum BindValue: Sendable, Equatable {
+    case null
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case text(String)
+    case bytes([UInt8])
+}
+
+/// What a statement returned: rows as JSON objects (columns in order), and the rows it affected.
+struct StatementResult: Sendable {
+    var columns: [String] = []
+    var rows: [JSONValue] = []
+    var affected: Int
+}
+
+/// A column of a table, as the catalog describes it.
+struct ColumnInfo: Sendable {
+    var name: String
+    /// The declared type, lower case (`integer`, `bytea`, `jsonb`, `timestamp with time zone`, `blob`, ...).
+    var type: String
+}
+
+/// The SQL dialect differences the adapter cares about.
+enum SQLDialect: Sendable {
+    case postgres
+    case sqlite
+
+    /// The placeholder for parameter `n` (from 1).
+    func placeholder(_ n: Int) -> String {
+        switch self {
+        case .postgres: return "$\(n)"
+        case .sqlite: return "?\(n)"
+        }
+    }
+}
+
+/// One database engine: runs statements, transactions, and reads the catalog.
+protocol SQLEngine: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs one statement.
+    func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
+    /// The columns of `table`, or `nil` when the table does not exist.
+    func columns(of table: TableName) async throws -> [ColumnInfo]?
+    /// Closes connections.
+    func shutdown() async
+}
+
+/// Statements inside a transaction.
+protocol SQLSession: Sendable {
+    func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult
+}
+
+/// A validated table name: `table` or `schema.table`, each part a plain identifier.
+struct TableName: Sendable, Hashable, CustomStringConvertible {
+    let schema: String?
+    let name: String
+
+    init(_ text: String) throws {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard (1...2).contains(parts.count), parts.allSatisfy(Identifier.isPlain) else {
+            throw IntegrationError.invalidInput(
+                "table \(Identifier.shown(text)) is not a plain identifier (letters, digits, _) or schema.table"
+            )
+        }
+        schema = parts.count == 2 ? parts[0] : nil
+        name = parts.last!
+    }
+
+    var quoted: String { (schema.map { Identifier.quote($0) + "." } ?? "") + Identifier.quote(name) }
+    var description: String { (schema.map { $0 + "." } ?? "") + name }
+}
+
+enum Identifier {
+    static func isPlain(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, text.unicodeScalars.count <= 63 else { return false }
+        guard first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+
+    static func column(_ text: String) throws -> String {
+        guard isPlain(text) else {
+            throw IntegrationError.invalidInput("column \(shown(text)) is not a plain identifier (letters, digits, _)")
+        }
+        return quote(text)
+    }
+
+    static func quote(_ text: String) -> String { "\"" + text + "\"" }
+
+    /// A name as shown in a message: quoted, shortened, control characters escaped.
+    static func shown(_ text: String) -> String {
+        let short = text.count > 60 ? String(text.prefix(60)) + "…" : text
+        return "'" + short.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined() + "'"
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import NIOCore
+import SQLiteNIO
+import SwitchboardCore
+import Synchronization
+
+/// SQLite through sqlite-nio (SQLite bundled, so nothing to install): one connection in WAL mode; statements are
+/// serialized through it, as SQLite serializes writers anyway.
+final class SQLiteEngine: SQLEngine {
+    let dialect = SQLDialect.sqlite
+    private let connection: SQLiteConnection
+    private let gate = AsyncGate()
+    let path: String
+
+    static func open(path: String, busyTimeout: Int = 5000) async throws -> SQLiteEngine {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileIO.ensureDirectory(directory) }
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path))
+        } catch {
+            throw IntegrationError(code: .invalidConfiguration, message: "cannot open the SQLite database \(path): \(error)")
+        }
+        _ = try await connection.query("PRAGMA journal_mode=WAL", [])
+        _ = try await connection.query("PRAGMA busy_timeout=\(busyTimeout)", [])
+        _ = try await connection.query("PRAGMA foreign_keys=ON", [])
+        chmod(path, 0o600)
+        return SQLiteEngine(connection: connection, path: path)
+    }
+
+    private init(connection: SQLiteConnection, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
+    func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult {
+        try await gate.withLock { try await self.runUnlocked(sql, binds) }
+    }
+
+    fileprivate func runUnlocked(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult {
+        do {
+            let rows = try await connection.query(sql, binds.map(Self.data))
+            var result = StatementResult(affected: 0)
+            result.columns = rows.first?.columns.map(\.name) ?? []
+            result.rows = rows.map { row in
+                var object: [String: JSONValue] = [:]
+                for column in row.columns { object[column.name] = Self.json(column.data) }
+                return .object(object)
+            }
+            let isQuery = !rows.isEmpty || DatabaseIntegration.isReadOnly(sql)
+            if isQuery {
+                result.affected = rows.count
+            } else {
+                let changes = try await connection.query("SELECT changes() AS n", [])
+                result.affected = changes.first?.column("n")?.integer ?? 0
+            }
+            return result
+        } catch let error as SQLiteError {
+            throw Self.map(error)
+        }
+    }
+
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await gate.withLock {
+            _ = try await self.runUnlocked("BEGIN IMMEDIATE", [])
+            do {
+                let value = try await body(Session(engine: self))
+                _ = try await self.runUnlocked("COMMIT", [])
+                return value
+            } catch {
+                _ = try? await self.runUnlocked("ROLLBACK", [])
+                throw error
+            }
+        }
+    }
+
+    private struct Session: SQLSession {
+        let engine: SQLiteEngine
+        func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult {
+            try await engine.runUnlocked(sql, binds)
+        }
+    }
+
+    func columns(of table: TableName) async throws -> [ColumnInfo]? {
+        let schema = table.schema.map { Identifier.quote($0) + "." } ?? ""
+        let result = try await run("PRAGMA \(schema)table_info(\(Identifier.quote(table.name)))", [])
+        return result.rows.compactMap { row in
+            guard let name = row["name"]?.stringValue else { return nil }
+            return ColumnInfo(name: name, type: (row["type"]?.stringValue ?? "").lowercased())
+        }
+    }
+
+    func shutdown() async { try? await connection.close() }
+
+    static func data(_ value: BindValue) -> SQLiteData {
+        switch value {
+        case .null: return .null
+        case .int(let i): return .integer(i)
+        case .double(let d): return .float(d)
+        case .bool(let b): return .integer(b ? 1 : 0)
+        case .text(let s): return .text(s)
+        case .bytes(let b): return .blob(ByteBuffer(bytes: b))
+        }
+    }
+
+    static func json(_ data: SQLiteData) -> JSONValue {
+        switch data {
+        case .integer(let i): return .int(i)
+        case .float(let d): return .double(d)
+        case .text(let s): return .string(s)
+        case .blob(let buffer): return .string(Data(buffer.readableBytesView).base64EncodedString())
+        case .null: return .null
+        }
+    }
+
+    static func map(_ error: SQLiteError) -> IntegrationError {
+        let text = error.message
+        var code = IntegrationError.Code.serviceError
+        if text.contains("UNIQUE constraint failed") || text.contains("PRIMARY KEY") { code = .conflict }
+        if text.contains("no such table") { code = .notFound }
+        var transience = Transience.never
+        if text.contains("database is locked") || text.contains("busy") { transience = .always }
+        return IntegrationError(code: code, message: "SQLite: \(text)", transience: transience)
+    }
+}
+
+/// A FIFO async mutex: one statement at a time on the single SQLite connection.
+final class AsyncGate: Sendable {
+    private let state = Mutex<(busy: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        if state.withLock({ state in
+            if !state.busy {
+                state.busy = true
+                return true
+            }
+            return false
+        }) { return }
+        await withCheckedContinuation { continuation in
+            let granted = state.withLock { state -> Bool in
+                if !state.busy {
+                    state.busy = true
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.busy = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}
