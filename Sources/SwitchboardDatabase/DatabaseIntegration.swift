@@ -340,6 +340,13 @@ public struct DatabaseIntegration: Integration {
                 members[name] = .bool(i != 0)
             } else if type.contains("json"), case .string(let text) = value, let json = try? JSONValue.parse(text) {
                 members[name] = json
+            } else if type.contains("numeric") || type.contains("decimal") {
+                // Numeric values as text, as PostgreSQL gives them, to keep precision in JSON.
+                switch value {
+                case .int(let i): members[name] = .string(String(i))
+                case .double(let d): members[name] = .string(d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : "\(d)")
+                default: break
+                }
             }
         }
         return .object(members)

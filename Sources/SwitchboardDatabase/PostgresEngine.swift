@@ -33,6 +33,10 @@ final class PostgresEngine: SQLEngine {
             var configuration = TLSConfiguration.makeClientConfiguration()
             if let caFile = settings.caFile {
                 configuration.trustRoots = .file(caFile)
+            } else if settings.tls == "prefer" {
+                // As libpq's sslmode=prefer: encrypt when the server offers TLS; with no ca_file there is nothing
+                // to verify against. `require` always verifies (system roots or ca_file).
+                configuration.certificateVerification = .none
             }
             tls = settings.tls == "require" ? .require(configuration) : .prefer(configuration)
         }

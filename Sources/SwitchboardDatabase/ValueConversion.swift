@@ -65,8 +65,14 @@ enum ValueConversion {
             guard case .string(let s) = value, UUID(uuidString: s) != nil else { throw wrong("a UUID") }
             return .text(s)
         }
-        if type == "date" || type.hasPrefix("timestamp") || type.hasPrefix("time") {
-            guard case .string(let s) = value, !s.isEmpty else { throw wrong("an ISO 8601 date or time") }
+        if type == "date" || type.hasPrefix("timestamp") {
+            guard case .string(let s) = value,
+                s.range(of: #"^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?|-?infinity)$"#, options: .regularExpression) != nil
+            else { throw wrong("an ISO 8601 date or timestamp") }
+            return .text(s)
+        }
+        if type.hasPrefix("time") {
+            guard case .string(let s) = value, !s.isEmpty else { throw wrong("a time of day") }
             return .text(s)
         }
         // Text and anything else: JSON scalars as themselves, structures as JSON text.

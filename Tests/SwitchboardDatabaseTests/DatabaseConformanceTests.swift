@@ -1,0 +1,277 @@
+import Foundation
+import Logging
+import SwitchboardCore
+import SwitchboardDatabase
+import SwitchboardTesting
+import Testing
+
+/// One suite, run against the embedded SQLite and the real PostgreSQL (`scripts/services up pg`; the test
+/// command exports PGHOST, PGPORT, ... and these tests fail without them).
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgresql
+
+    var testDescription: String { rawValue }
+
+    func manager() throws -> (IntegrationManager, String) {
+        let environment = ProcessInfo.processInfo.environment
+        let directory = NSTemporaryDirectory() + "switchboard-db-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let yaml: String
+        switch self {
+        case .sqlite:
+            yaml = "db:\n  type: sqlite\n  path: \(directory)/test.sqlite\n  max_rows: 50\n"
+        case .postgresql:
+            guard environment["PGPORT"] != nil else {
+                throw IntegrationError(code: .invalidConfiguration, message: "PGPORT is not set: run the tests with scripts/test (it starts PostgreSQL)")
+            }
+            yaml = "db:\n  type: postgresql\n  max_rows: 50\n  statement_timeout_ms: 5000\n"
+        }
+        let file = directory + "/switchboard.yaml"
+        _ = FileManager.default.createFile(atPath: file, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
+        let configuration = try ConfigurationLoader(environment: environment).load(path: file)
+        let manager = IntegrationManager()
+        try manager.bootstrap(
+            configuration: configuration,
+            factories: DatabaseAdapters.factories,
+            embedded: [],
+            environment: AdapterEnvironment(dataDirectory: directory)
+        )
+        return (manager, directory)
+    }
+
+    /// A table name unique to one test, so tests can run in parallel on one PostgreSQL database.
+    static func table(_ prefix: String) -> String { prefix + "_" + UUID().uuidString.prefix(8).lowercased() }
+
+    func createPeople(_ name: String, on manager: IntegrationManager) async throws {
+        let ddl: String
+        switch self {
+        case .sqlite:
+            ddl = "CREATE TABLE \(name) (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL, age INTEGER, active BOOLEAN, meta JSON, photo BLOB, balance NUMERIC, born DATE)"
+        case .postgresql:
+            ddl = "CREATE TABLE \(name) (id serial PRIMARY KEY, email text UNIQUE NOT NULL, age integer, active boolean, meta jsonb, photo bytea, balance numeric(12,2), born date)"
+        }
+        _ = try await manager.execute(service: "db", operation: "execute_query", input: ["query": .string(ddl)])
+    }
+}
+
+@Suite struct DatabaseConformanceTests {
+    func call(_ manager: IntegrationManager, _ operation: String, _ input: JSONValue) async throws -> JSONValue {
+        try await manager.execute(service: "db", operation: operation, input: input)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func insertSelectUpdateDeleteKeepTypes(backend: Backend) async throws {
+        let (manager, _) = try backend.manager()
+        let table = Backend.table("people")
+        try await backend.createPeople(table, on: manager)
+        let inserted = try await call(manager, "insert_record", [
+            "table": .string(table),
+            "data": [
+                "email": "ann@example.com", "age": 41, "active": true, "meta": ["team": "blue", "n": [1, 2]],
+                "photo": "AAEC/w==", "balance": "1234.50", "born": "1985-03-04",
+            ],
+        ])
+        #expect(inserted["email"] == "ann@example.com")
+        #expect(inserted["age"] == 41)
+        #expect(inserted["active"] == true)
+        #expect(inserted["meta"] == ["team": "blue", "n": [1, 2]])
+        #expect(inserted["photo"] == "AAEC/w==")
+        #expect(inserted["born"] == "1985-03-04")
+        #expect(inserted["balance"]?.stringValue?.hasPrefix("1234.5") == true)
+        _ = try await call(manager, "insert_record", ["table": .string(table), "data": ["email": "bo@example.com", "age": 30]])
+        let selected = try await call(manager, "select_records", [
+            "table": .string(table), "where": ["active": true], "order_by": "-age", "limit": 10,
+        ])
+        #expect(selected["row_count"] == 1)
+        #expect(selected["rows"]?.arrayValue?.first?["email"] == "ann@example.com")
+        let ordered = try await call(manager, "select_records", ["table": .string(table), "order_by": ["age"]])
+        #expect(ordered["rows"]?.arrayValue?.compactMap { $0["age"]?.intValue } == [30, 41])
+        let updated = try await call(manager, "update_record", [
+            "table": .string(table), "where": ["email": "bo@example.com"], "data": ["age": 31, "active": false],
+        ])
+        #expect(updated == ["row_count": 1])
+        let inList = try await call(manager, "select_records", ["table": .string(table), "where": ["age": [31, 41]]])
+        #expect(inList["row_count"] == 2)
+        let nulls = try await call(manager, "select_records", ["table": .string(table), "where": ["meta": nil]])
+        #expect(nulls["row_count"] == 1)
+        let deleted = try await call(manager, "delete_records", ["table": .string(table), "where": ["email": "bo@example.com"]])
+        #expect(deleted == ["row_count": 1])
+        let all = try await call(manager, "delete_records", ["table": .string(table), "all": true])
+        #expect(all == ["row_count": 1])
+        try await manager.shutdown()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func parametersArePositionalOrNamedAndAlwaysBound(backend: Backend) async throws {
+        let (manager, _) = try backend.manager()
+        let table = Backend.table("people")
+        try await backend.createPeople(table, on: manager)
+        _ = try await call(manager, "insert_record", ["table": .string(table), "data": ["email": .string("x'); DROP TABLE \(table); --"), "age": 7]])
+        let positional = try await call(manager, "execute_query", [
+            "query": .string("SELECT email, age FROM \(table) WHERE age = $1 AND email LIKE $2"), "params": [7, "x%"],
+        ])
+        #expect(positional["row_count"] == 1)
+        #expect(positional["rows"]?.arrayValue?.first?["email"] == .string("x'); DROP TABLE \(table); --"))
+        let named = try await call(manager, "execute_query", [
+            "query": .string("SELECT age FROM \(table) WHERE age = :age OR age = :age -- :not_a_param\n"), "params": ["age": 7],
+        ])
+        #expect(named["rows"] == [["age": 7]])
+        let missing = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "execute_query", ["query": .string("SELECT * FROM \(table) WHERE age = :age"), "params": ["agee": 1]])
+        }
+        #expect(missing?.code == .invalidInput)
+        try await manager.shutdown()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func namesThatAreNotPlainIdentifiersAreRefused(backend: Backend) async throws {
+        let (manager, _) = try backend.manager()
+        let table = Backend.table("people")
+        try await backend.createPeople(table, on: manager)
+        for bad in ["\(table); DROP TABLE x", "\(table)\" --", "a.b.c", ""] {
+            let error = await #expect(throws: IntegrationError.self) {
+                try await call(manager, "select_records", ["table": .string(bad)])
+            }
+            #expect(error?.code == .invalidInput)
+        }
+        let column = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "insert_record", ["table": .string(table), "data": ["email\" = 1; --": "x"]])
+        }
+        #expect(column?.message.contains("not a plain identifier") == true)
+        let order = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "select_records", ["table": .string(table), "order_by": "age; DROP TABLE x"])
+        }
+        #expect(order?.code == .invalidInput)
+        try await manager.shutdown()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func badInputNamesWhatIsWrong(backend: Backend) async throws {
+        let (manager, _) = try backend.manager()
+        let table = Backend.table("people")
+        try await backend.createPeople(table, on: manager)
+        let wrongType = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "insert_record", ["table": .string(table), "data": ["email": "a@b.c", "age": "old"]])
+        }
+        #expect(wrongType?.message.contains("column age") == true)
+        let noTable = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "select_records", ["table": "no_such_table"])
+        }
+        #expect(noTable?.message.contains("no_such_table") == true)
+        let noColumn = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "select_records", ["table": .string(table), "where": ["agee": 1]])
+        }
+        #expect(noColumn?.message.contains("has no column agee") == true)
+        let everything = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "delete_records", ["table": .string(table)])
+        }
+        #expect(everything?.message.contains("all") == true)
+        let syntax = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "execute_query", ["query": "SELEKT 1"])
+        }
+        #expect(syntax?.message.contains("SELEKT") == true)
+        _ = try await call(manager, "insert_record", ["table": .string(table), "data": ["email": "dup@example.com"]])
+        let duplicate = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "insert_record", ["table": .string(table), "data": ["email": "dup@example.com"]])
+        }
+        #expect(duplicate?.code == .conflict)
+        #expect(duplicate?.attempts == 1, "a unique violation is not retried")
+        try await manager.shutdown()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func upsertAndTransactionsAreAllOrNothing(backend: Backend) async throws {
+        let (manager, _) = try backend.manager()
+        let table = Backend.table("people")
+        try await backend.createPeople(table, on: manager)
+        let first = try await call(manager, "upsert_record", ["table": .string(table), "data": ["email": "u@example.com", "age": 1], "conflict_columns": ["email"]])
+        let second = try await call(manager, "upsert_record", ["table": .string(table), "data": ["email": "u@example.com", "age": 2], "conflict_columns": ["email"]])
+        #expect(first["id"] == second["id"])
+        #expect(second["age"] == 2)
+        let placeholder = backend == .sqlite ? "?1" : "$1"
+        let failed = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "transaction", [
+                "statements": [
+                    ["query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"), "params": ["t1@example.com"]],
+                    ["query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"), "params": ["u@example.com"]],
+                ]
+            ])
+        }
+        #expect(failed?.code == .conflict)
+        let after = try await call(manager, "select_records", ["table": .string(table), "where": ["email": "t1@example.com"]])
+        #expect(after["row_count"] == 0, "the first insert was rolled back")
+        let ok = try await call(manager, "transaction", [
+            "statements": [
+                ["query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"), "params": ["t2@example.com"]],
+                ["query": .string("SELECT count(*) AS n FROM \(table)")],
+            ]
+        ])
+        #expect(ok["results"]?.arrayValue?.last?["rows"]?.arrayValue?.first?["n"] == 2)
+        try await manager.shutdown()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func largeResultsHitTheRowLimit(backend: Backend) async throws {
+        let (manager, _) = try backend.manager()
+        let table = Backend.table("people")
+        try await backend.createPeople(table, on: manager)
+        let placeholder = backend == .sqlite ? "?1" : "$1"
+        let statements: [JSONValue] = (0..<60).map { i in
+            ["query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"), "params": [.string("p\(i)@example.com")]]
+        }
+        _ = try await call(manager, "transaction", ["statements": .array(statements)])
+        let error = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "select_records", ["table": .string(table)])
+        }
+        #expect(error?.message.contains("max_rows") == true)
+        let limited = try await call(manager, "select_records", ["table": .string(table), "limit": 5])
+        #expect(limited["row_count"] == 5)
+        try await manager.shutdown()
+    }
+}
+
+@Suite struct PostgresFailureTests {
+    @Test func aDeadServerFailsWithinTheDeadline() async throws {
+        let directory = NSTemporaryDirectory() + "switchboard-db-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let file = directory + "/s.yaml"
+        _ = FileManager.default.createFile(
+            atPath: file,
+            contents: Data("db: {type: postgresql, host: 127.0.0.1, port: 1, username: u, password: p, database: d, tls: disable}\nintegrations:\n  db: {deadline_s: 2, retry_attempts: 1}\n".utf8)
+        )
+        let configuration = try ConfigurationLoader(environment: [:]).load(path: file)
+        let manager = IntegrationManager()
+        try manager.bootstrap(configuration: configuration, factories: DatabaseAdapters.factories, embedded: [], environment: AdapterEnvironment(dataDirectory: directory))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: IntegrationError.self) {
+            try await manager.execute(service: "db", operation: "execute_query", input: ["query": "SELECT 1"])
+        }
+        #expect(error?.code == .deadlineExceeded || error?.code == .connectionFailed)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        try await manager.shutdown()
+    }
+
+    @Test func aWrongPasswordIsAClearError() async throws {
+        guard let port = ProcessInfo.processInfo.environment["PGPORT"] else {
+            Issue.record("PGPORT is not set: run the tests with scripts/test (it starts PostgreSQL)")
+            return
+        }
+        let directory = NSTemporaryDirectory() + "switchboard-db-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let file = directory + "/s.yaml"
+        _ = FileManager.default.createFile(
+            atPath: file,
+            contents: Data("db: {type: postgresql, host: 127.0.0.1, port: \(port), username: switchboard, password: wrong-pw-123, database: switchboard}\nintegrations:\n  db: {deadline_s: 5}\n".utf8)
+        )
+        let configuration = try ConfigurationLoader(environment: [:]).load(path: file)
+        let manager = IntegrationManager()
+        try manager.bootstrap(configuration: configuration, factories: DatabaseAdapters.factories, embedded: [], environment: AdapterEnvironment(dataDirectory: directory))
+        let error = await #expect(throws: IntegrationError.self) {
+            try await manager.execute(service: "db", operation: "execute_query", input: ["query": "SELECT 1"])
+        }
+        #expect(error.map { String(describing: $0).contains("wrong-pw-123") } == false)
+        #expect(error?.code != nil)
+        try await manager.shutdown()
+    }
+}
