@@ -10,6 +10,7 @@ let package = Package(
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .executableTarget(
@@ -17,6 +18,8 @@ let package = Package(
             dependencies: [
                 .product(name: "SwitchboardCore", package: "main"),
                 .product(name: "SwitchboardHTTP", package: "main"),
+                .product(name: "SwitchboardDatabase", package: "main"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],

@@ -51,7 +51,8 @@ struct CallCommand: AsyncParsableCommand {
             await runtime.shutdown()
             throw IntegrationError(
                 code: .serviceUnavailable,
-                message: "service \(service) (type \(status.type)) is configured, but \(status.reason ?? "has no adapter")",
+                message: "service \(service) (type \(status.type)) is configured, but "
+                    + (status.reason.map { $0.hasPrefix("this build") ? $0 : "cannot be used: \($0)" } ?? "has no adapter"),
                 service: service
             )
         }

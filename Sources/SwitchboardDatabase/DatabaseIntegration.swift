@@ -52,6 +52,16 @@ public struct DatabaseIntegration: Integration {
                 idempotency: .nonIdempotent
             ),
             OperationDescriptor(
+                name: "insert_records",
+                summary: "Insert many rows in one transaction (multi-row INSERTs); returns the row count.",
+                inputSchema: [
+                    "type": "object", "required": ["table", "rows"], "additionalProperties": false,
+                    "properties": ["table": table, "rows": ["type": "array", "items": ["type": "object"]]],
+                ],
+                outputSchema: count,
+                idempotency: .nonIdempotent
+            ),
+            OperationDescriptor(
                 name: "update_record",
                 summary: "Update the rows matching `where` (all rows only with all: true); returns the row count.",
                 inputSchema: [
@@ -145,6 +155,43 @@ public struct DatabaseIntegration: Integration {
             }
             let result = try await engine.run(sql, binds)
             return typed(result.rows.first ?? [:], columns: columns)
+        case "insert_records":
+            let table = try TableName(input["table"]?.stringValue ?? "")
+            let records = (input["rows"]?.arrayValue ?? []).map { $0.objectValue ?? [:] }
+            guard !records.isEmpty else { return ["row_count": 0] }
+            let columns = try await columnTypes(table)
+            let keys = records.reduce(into: Set<String>()) { $0.formUnion($1.keys) }.sorted()
+            guard !keys.isEmpty else { throw IntegrationError.invalidInput("rows must set at least one column") }
+            for key in keys where columns[key] == nil { throw unknownColumn(key, table: table, columns: columns) }
+            let names = try keys.map(Identifier.column)
+            // Chunks under both engines' limits on bound parameters (SQLite 32766, PostgreSQL 65535).
+            let perChunk = max(1, 30_000 / keys.count)
+            var statements: [(String, [BindValue])] = []
+            var start = 0
+            while start < records.count {
+                let chunk = records[start..<min(start + perChunk, records.count)]
+                var binds: [BindValue] = []
+                binds.reserveCapacity(chunk.count * keys.count)
+                var tuples: [String] = []
+                tuples.reserveCapacity(chunk.count)
+                for record in chunk {
+                    var placeholders: [String] = []
+                    for key in keys {
+                        binds.append(try ValueConversion.bind(record[key] ?? .null, column: columns[key]!, dialect: engine.dialect))
+                        placeholders.append(engine.dialect.placeholder(binds.count))
+                    }
+                    tuples.append("(" + placeholders.joined(separator: ", ") + ")")
+                }
+                statements.append(("INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES " + tuples.joined(separator: ", "), binds))
+                start += perChunk
+            }
+            let batch = statements
+            let total = try await engine.transaction { session in
+                var total = 0
+                for (sql, binds) in batch { total += try await session.run(sql, binds).affected }
+                return total
+            }
+            return ["row_count": .int(total)]
         case "update_record":
             let table = try TableName(input["table"]?.stringValue ?? "")
             let columns = try await columnTypes(table)
@@ -335,12 +382,12 @@ public struct DatabaseIntegration: Integration {
     private func typed(_ row: JSONValue, columns: [String: ColumnInfo]) -> JSONValue {
         guard engine.dialect == .sqlite, case .object(var members) = row else { return row }
         for (name, value) in members {
-            guard let type = columns[name]?.type else { continue }
-            if type.contains("bool"), case .int(let i) = value {
+            guard let kind = columns[name]?.kind else { continue }
+            if kind == .boolean, case .int(let i) = value {
                 members[name] = .bool(i != 0)
-            } else if type.contains("json"), case .string(let text) = value, let json = try? JSONValue.parse(text) {
+            } else if kind == .json, case .string(let text) = value, let json = try? JSONValue.parse(text) {
                 members[name] = json
-            } else if type.contains("numeric") || type.contains("decimal") {
+            } else if kind == .numeric {
                 // Numeric values as text, as PostgreSQL gives them, to keep precision in JSON.
                 switch value {
                 case .int(let i): members[name] = .string(String(i))

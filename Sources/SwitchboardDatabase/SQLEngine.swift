@@ -20,9 +20,37 @@ struct StatementResult: Sendable {
 
 /// A column of a table, as the catalog describes it.
 struct ColumnInfo: Sendable {
+    /// What a declared type means for converting JSON values, decided once per column.
+    enum Kind: Sendable {
+        case array, bytes, json, boolean, integer, numeric, floating, uuid, dateTime, timeOfDay, text, other
+    }
+
     var name: String
     /// The declared type, lower case (`integer`, `bytea`, `jsonb`, `timestamp with time zone`, `blob`, ...).
     var type: String
+    /// The kind of the declared type.
+    let kind: Kind
+
+    init(name: String, type: String) {
+        self.name = name
+        self.type = type
+        kind = Self.kind(of: type)
+    }
+
+    static func kind(of type: String) -> Kind {
+        if type.hasSuffix("[]") || type == "array" { return .array }
+        if type.contains("bytea") || type.contains("blob") { return .bytes }
+        if type.contains("json") { return .json }
+        if type.contains("bool") { return .boolean }
+        if type.contains("int") || type == "serial" || type == "bigserial" { return .integer }
+        if type.contains("numeric") || type.contains("decimal") { return .numeric }
+        if type.contains("double") || type.contains("real") || type.contains("float") { return .floating }
+        if type == "uuid" { return .uuid }
+        if type == "date" || type.hasPrefix("timestamp") { return .dateTime }
+        if type.hasPrefix("time") { return .timeOfDay }
+        if type.contains("char") || type.contains("text") || type.contains("clob") { return .text }
+        return .other
+    }
 }
 
 /// The SQL dialect differences the adapter cares about.

@@ -15,18 +15,16 @@ enum ValueConversion {
             }
             return IntegrationError.invalidInput("column \(column.name) (\(type)) expects \(expected), found \(shown)")
         }
-        if type.hasSuffix("[]") || type == "array" {
+        switch column.kind {
+        case .array:
             guard case .array(let items) = value else { throw wrong("a JSON array") }
             return .text(postgresArrayLiteral(items))
-        }
-        if type.contains("bytea") || type.contains("blob") {
+        case .bytes:
             guard case .string(let text) = value, let data = Data(base64Encoded: text) else { throw wrong("base64 text") }
             return .bytes(Array(data))
-        }
-        if type.contains("json") {
+        case .json:
             return .text(value.jsonString())
-        }
-        if type.contains("bool") {
+        case .boolean:
             switch value {
             case .bool(let b): return dialect == .sqlite ? .int(b ? 1 : 0) : .bool(b)
             case .string(let s) where ["true", "false"].contains(s.lowercased()):
@@ -35,16 +33,14 @@ enum ValueConversion {
             case .int(let i) where i == 0 || i == 1: return dialect == .sqlite ? .int(i) : .bool(i == 1)
             default: throw wrong("true or false")
             }
-        }
-        if type.contains("int") || type == "serial" || type == "bigserial" {
+        case .integer:
             switch value {
             case .int(let i): return .int(i)
             case .double(let d) where d.rounded() == d && abs(d) < 9e15: return .int(Int(d))
             case .string(let s) where Int(s) != nil: return .int(Int(s)!)
             default: throw wrong("an integer")
             }
-        }
-        if type.contains("numeric") || type.contains("decimal") {
+        case .numeric:
             switch value {
             case .int(let i): return .text(String(i))
             case .double(let d): return .text("\(d)")
@@ -52,36 +48,34 @@ enum ValueConversion {
                 return dialect == .sqlite ? .text(s) : .text(s)
             default: throw wrong("a number or a decimal string")
             }
-        }
-        if type.contains("double") || type.contains("real") || type.contains("float") {
+        case .floating:
             switch value {
             case .int(let i): return .double(Double(i))
             case .double(let d): return .double(d)
             case .string(let s) where Double(s) != nil: return .double(Double(s)!)
             default: throw wrong("a number")
             }
-        }
-        if type == "uuid" {
+        case .uuid:
             guard case .string(let s) = value, UUID(uuidString: s) != nil else { throw wrong("a UUID") }
             return .text(s)
-        }
-        if type == "date" || type.hasPrefix("timestamp") {
+        case .dateTime:
             guard case .string(let s) = value,
                 s.range(of: #"^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?|-?infinity)$"#, options: .regularExpression) != nil
             else { throw wrong("an ISO 8601 date or timestamp") }
             return .text(s)
-        }
-        if type.hasPrefix("time") {
+        case .timeOfDay:
             guard case .string(let s) = value, !s.isEmpty else { throw wrong("a time of day") }
             return .text(s)
-        }
-        // Text and anything else: JSON scalars as themselves, structures as JSON text.
-        switch value {
-        case .string(let s): return .text(s)
-        case .int(let i): return dialect == .sqlite && !type.contains("char") && !type.contains("text") ? .int(i) : .text(String(i))
-        case .double(let d): return dialect == .sqlite && !type.contains("char") && !type.contains("text") ? .double(d) : .text("\(d)")
-        case .bool(let b): return dialect == .sqlite ? .int(b ? 1 : 0) : .text(b ? "true" : "false")
-        default: return .text(value.jsonString())
+        case .text, .other:
+            // Text and anything else: JSON scalars as themselves, structures as JSON text.
+            let textual = column.kind == .text
+            switch value {
+            case .string(let s): return .text(s)
+            case .int(let i): return dialect == .sqlite && !textual ? .int(i) : .text(String(i))
+            case .double(let d): return dialect == .sqlite && !textual ? .double(d) : .text("\(d)")
+            case .bool(let b): return dialect == .sqlite ? .int(b ? 1 : 0) : .text(b ? "true" : "false")
+            default: return .text(value.jsonString())
+            }
         }
     }
 

@@ -157,7 +157,7 @@ let seedFiles: [String: String] = [
     }
 
     @Test(arguments: [
-        (["call", "nosuch", "op"], "no service named nosuch; known services: text"),
+        (["call", "nosuch", "op"], "no service named nosuch; known services: database, text"),
         (["call", "text", "nosuch"], "no operation named nosuch; text offers: stats, transform"),
         (["call", "text", "stats", "--input", "{not json"], "--input: input is not valid JSON"),
         (["call", "text", "stats", "--input", #"{"text": 5}"#], "input.text: expected string, found integer"),
@@ -178,6 +178,10 @@ let seedFiles: [String: String] = [
         let result = try CLI.run(["call", "email", "send_email", "--config", scratch.path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("service email (type http_api) is configured, but this build has no http_api adapter yet"))
+        // The seed's database block still holds the placeholder password: it is never sent, and the call says so.
+        let database = try CLI.run(["call", "database", "execute_query", "--input", #"{"query": "SELECT 1"}"#, "--config", scratch.path])
+        #expect(database.status == 2)
+        #expect(database.stderr.contains("database.password: still holds a placeholder value"))
     }
 
     @Test func configCheckAcceptsTheSeedFilesAndWarnsAboutPlaceholders() throws {
@@ -256,5 +260,26 @@ let seedFiles: [String: String] = [
         #expect(result.status == 0)
         #expect(result.stdout.contains("--idempotency-key"))
         #expect(result.stdout.contains("Examples:"))
+    }
+}
+
+@Suite struct DatabaseCLITests {
+    @Test func theEmbeddedDatabaseWorksWithNoConfiguration() throws {
+        let scratch = Scratch()
+        let data = ["--data-dir", scratch.path + "/data"]
+        let create = try CLI.run(["call", "database", "execute_query", "--input", #"{"query": "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, done BOOLEAN)"}"#] + data)
+        #expect(create.status == 0, "\(create.stderr)")
+        let insert = try CLI.run(["call", "database", "insert_record", "--json", "--input", #"{"table": "notes", "data": {"body": "buy milk", "done": false}}"#] + data)
+        #expect(insert.stdout == #"{"body":"buy milk","done":false,"id":1}"# + "\n")
+        let select = try CLI.run(["call", "database", "select_records", "--json", "--input", #"{"table": "notes", "where": {"done": false}}"#] + data)
+        #expect(select.stdout == #"{"row_count":1,"rows":[{"body":"buy milk","done":false,"id":1}]}"# + "\n")
+        let injection = try CLI.run(["call", "database", "select_records", "--input", #"{"table": "notes; DROP TABLE notes"}"#] + data)
+        #expect(injection.status == 2)
+        #expect(injection.stderr.contains("not a plain identifier"))
+        let missing = try CLI.run(["call", "database", "select_records", "--input", #"{"table": "nothing_here"}"#] + data)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("table nothing_here does not exist"))
+        let mode = (try FileManager.default.attributesOfItem(atPath: scratch.path + "/data/database.sqlite")[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600)
     }
 }

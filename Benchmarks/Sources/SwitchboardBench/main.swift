@@ -112,7 +112,9 @@ func runBenchmarks() async throws {
 }
 
 let commandLine = CommandLine.arguments
-if commandLine.count > 2 && commandLine[1] == "http" {
+if commandLine.count > 1 && commandLine[1] == "db" {
+    try await Task.detached { try await runDatabaseBenchmark() }.value
+} else if commandLine.count > 2 && commandLine[1] == "http" {
     let seconds = commandLine.count > 3 ? Double(commandLine[3]) ?? 10 : 10
     let concurrency = commandLine.count > 4 ? Int(commandLine[4]) ?? 32 : 32
     try await Task.detached { try await runHTTPBenchmark(url: commandLine[2], seconds: seconds, concurrency: concurrency) }.value

@@ -76,7 +76,8 @@ extension IntegrationManager {
     /// configuration does not replace, each with its policy. Makes no network call.
     ///
     /// - Returns: The status of every service, available or not, sorted by name.
-    /// - Throws: ``ConfigurationError`` or ``IntegrationError`` when a factory refuses its block.
+    /// - Throws: ``IntegrationError`` when two services share a name. A factory that refuses its block leaves
+    ///   that service unavailable, with the reason in its status.
     @discardableResult
     public func bootstrap(
         configuration: Configuration,
@@ -98,8 +99,14 @@ extension IntegrationManager {
             if let factory = factories.first(where: { $0.type == service.type }) {
                 var serviceEnvironment = environment
                 serviceEnvironment.policy = policy
-                try register(factory.make(service, serviceEnvironment), as: service.name, policy: policy)
-                status.isAvailable = true
+                do {
+                    try register(factory.make(service, serviceEnvironment), as: service.name, policy: policy)
+                    status.isAvailable = true
+                } catch {
+                    // One unusable service (a placeholder password, a missing key file) must not take the others
+                    // down: it is listed as not available, with the reason, and calls to it say why.
+                    status.reason = (error as? ConfigurationError)?.description ?? String(describing: error)
+                }
             } else {
                 status.reason = "this build has no \(service.type) adapter yet"
             }

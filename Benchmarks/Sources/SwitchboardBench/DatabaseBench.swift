@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SwitchboardCore
+import SwitchboardDatabase
+import Synchronization
+
+/// Rows per second: 50,000 single-row inserts through `IntegrationManager.execute("insert_record")` against raw
+/// postgres-nio doing the same inserts (8 connections, 16 in flight), then SQLite inside one transaction.
+/// Connection settings come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (`scripts/services up pg`).
+func runDatabaseBenchmark() async throws {
+    let environment = ProcessInfo.processInfo.environment
+    let rows = Int(environment["BENCH_ROWS"] ?? "") ?? 50_000
+    let inFlight = 16
+    let connections = 8
+    guard let port = environment["PGPORT"].flatMap(Int.init) else {
+        fatalError("PGPORT is not set: run `eval \"$(scripts/services up pg)\"` first")
+    }
+    let directory = NSTemporaryDirectory() + "switchboard-bench-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+
+    func timed(_ label: String, _ body: () async throws -> Void) async throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await body()
+        let elapsed = clock.now - start
+        let rate = Double(rows) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        print(String(format: "  %-60@ %9.0f rows/s", label as NSString, rate))
+        return rate
+    }
+
+    /// Runs `rows` calls of `one(i)` with `inFlight` workers.
+    func spread(_ one: @escaping @Sendable (Int) async throws -> Void) async throws {
+        let next = Atomicish()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<inFlight {
+                group.addTask {
+                    while true {
+                        let i = next.take()
+                        if i >= rows { return }
+                        try await one(i)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    print("PostgreSQL at 127.0.0.1:\(port): \(rows) single-row inserts, \(connections) connections, \(inFlight) in flight")
+    // Raw postgres-nio.
+    var configuration = PostgresClient.Configuration(
+        host: environment["PGHOST"] ?? "127.0.0.1",
+        port: port,
+        username: environment["PGUSER"] ?? "switchboard",
+        password: environment["PGPASSWORD"],
+        database: environment["PGDATABASE"],
+        tls: .disable
+    )
+    configuration.options.maximumConnections = connections
+    let client = PostgresClient(configuration: configuration)
+    let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+    let raw: Double = try await withThrowingTaskGroup(of: Double?.self) { group in
+        group.addTask {
+            await client.run()
+            return nil
+        }
+        _ = try await client.query("DROP TABLE IF EXISTS bench_raw, bench_ours", logger: logger)
+        _ = try await client.query("CREATE TABLE bench_raw (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)", logger: logger)
+        _ = try await client.query("CREATE TABLE bench_ours (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)", logger: logger)
+        let rate = try await timed("raw postgres-nio (INSERT ... RETURNING *)") {
+            try await spread { i in
+                let name = "row-\(i)"
+                let payload = #"{"i":\#(i)}"#
+                let rows = try await client.query(
+                    "INSERT INTO bench_raw (name, n, payload) VALUES (\(name), \(i), \(payload)::jsonb) RETURNING *",
+                    logger: logger
+                )
+                for try await _ in rows {}
+            }
+        }
+        group.cancelAll()
+        return rate
+    }
+
+    // Ours: the manager with the pipeline on, the postgresql adapter, max_connections 8.
+    let file = directory + "/pg.yaml"
+    _ = FileManager.default.createFile(atPath: file, contents: Data("""
+        db: {type: postgresql, tls: disable}
+        integrations:
+          db: {max_connections: \(connections)}
+        """.utf8))
+    let manager = IntegrationManager()
+    try manager.bootstrap(
+        configuration: try ConfigurationLoader(environment: environment).load(path: file),
+        factories: DatabaseAdapters.factories,
+        embedded: [],
+        environment: AdapterEnvironment(dataDirectory: directory)
+    )
+    let ours = try await timed("IntegrationManager.execute(insert_record), postgresql, 30 s deadline") {
+        try await spread { i in
+            _ = try await manager.execute(
+                service: "db",
+                operation: "insert_record",
+                input: ["table": "bench_ours", "data": ["name": .string("row-\(i)"), "n": .int(i), "payload": ["i": .int(i)]]]
+            )
+        }
+    }
+    print(String(format: "  ratio to raw: %.3f", ours / raw))
+    try await manager.shutdown()
+    let noDeadlineFile = directory + "/pg0.yaml"
+    _ = FileManager.default.createFile(atPath: noDeadlineFile, contents: Data("""
+        db: {type: postgresql, tls: disable}
+        integrations:
+          db: {max_connections: \(connections), deadline_s: 0}
+        """.utf8))
+    let manager0 = IntegrationManager()
+    try manager0.bootstrap(
+        configuration: try ConfigurationLoader(environment: environment).load(path: noDeadlineFile),
+        factories: DatabaseAdapters.factories,
+        embedded: [],
+        environment: AdapterEnvironment(dataDirectory: directory)
+    )
+    let ours0 = try await timed("IntegrationManager.execute(insert_record), postgresql, no deadline") {
+        try await spread { i in
+            _ = try await manager0.execute(
+                service: "db",
+                operation: "insert_record",
+                input: ["table": "bench_ours", "data": ["name": .string("row-\(i)"), "n": .int(i), "payload": ["i": .int(i)]]]
+            )
+        }
+    }
+    print(String(format: "  ratio to raw: %.3f", ours0 / raw))
+    try await manager0.shutdown()
+
+    // SQLite inside one transaction.
+    let sqlite = IntegrationManager()
+    try sqlite.register(DatabaseAdapters.sqlite(path: directory + "/bench.sqlite"), as: "lite")
+    _ = try await sqlite.execute(service: "lite", operation: "execute_query", input: ["query": "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n INTEGER)"])
+    let statements: [JSONValue] = (0..<rows).map { i in
+        ["query": "INSERT INTO t (name, n) VALUES (?1, ?2)", "params": [.string("row-\(i)"), .int(i)]]
+    }
+    print("SQLite, \(rows) rows inside one transaction")
+    _ = try await timed("IntegrationManager.execute(insert_records), sqlite") {
+        let records: [JSONValue] = (0..<rows).map { i in ["name": .string("bulk-\(i)"), "n": .int(i)] }
+        _ = try await sqlite.execute(service: "lite", operation: "insert_records", input: ["table": "t", "rows": .array(records)])
+    }
+    _ = try await timed("IntegrationManager.execute(transaction of single-row INSERTs), sqlite") {
+        _ = try await sqlite.execute(
+            service: "lite",
+            operation: "transaction",
+            input: ["statements": .array(statements)],
+            options: .init(deadline: .seconds(600))
+        )
+    }
+    try await sqlite.shutdown()
+}
+
+final class Atomicish: Sendable {
+    private let value = Mutex(0)
+    func take() -> Int { value.withLock { v in defer { v += 1 }; return v } }
+}
