@@ -29,8 +29,10 @@ public enum DatabaseAdapters {
                 settings.connectTimeoutMS = try configuration.int("connect_timeout_ms") ?? settings.connectTimeoutMS
                 settings.applicationName = try configuration.string("application_name") ?? settings.applicationName
                 settings.maximumConnections = environment.policy.maxConnections
+                let maximumRows = try configuration.int("max_rows") ?? 10_000
+                settings.maximumRows = maximumRows + 1
                 let engine = try PostgresEngine(settings: settings, logger: environment.logger)
-                return DatabaseIntegration(kind: "postgresql", engine: engine, maximumRows: try configuration.int("max_rows") ?? 10_000)
+                return DatabaseIntegration(kind: "postgresql", engine: engine, maximumRows: maximumRows)
             },
             AdapterFactory(type: "sqlite") { configuration, environment in
                 let path = try configuration.string("path") ?? environment.dataDirectory + "/database.sqlite"

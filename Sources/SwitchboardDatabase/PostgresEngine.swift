@@ -4,6 +4,7 @@ import NIOCore
 import NIOSSL
 import PostgresNIO
 import SwitchboardCore
+import Synchronization
 
 /// PostgreSQL through postgres-nio's `PostgresClient`: a pool of `max_connections`, SCRAM password auth, optional
 /// TLS, a statement timeout, and errors that carry the SQLSTATE and constraint.
@@ -12,6 +13,8 @@ final class PostgresEngine: SQLEngine {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let logger: Logger
+    private let settings: Settings
+    private let verified = Mutex(false)
 
     struct Settings {
         var host = "127.0.0.1"
@@ -25,6 +28,8 @@ final class PostgresEngine: SQLEngine {
         var statementTimeoutMS: Int?
         var connectTimeoutMS = 10_000
         var applicationName = "switchboard"
+        /// Rows kept from one statement; one more than the adapter's `max_rows`, so it can tell.
+        var maximumRows = 10_001
     }
 
     init(settings: Settings, logger: Logger) throws {
@@ -57,6 +62,7 @@ final class PostgresEngine: SQLEngine {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
+        self.settings = settings
         // The pool needs its run loop; the server issue moves it into the process's ServiceGroup.
         runner = Task { await client.run() }
     }
@@ -66,10 +72,51 @@ final class PostgresEngine: SQLEngine {
         _ = await runner.value
     }
 
+    /// Opens one direct connection before the pool's first use, so that refused credentials or an unreachable
+    /// server are reported as such (the pool would keep retrying quietly until the call's deadline).
+    private func verifyOnce() async throws {
+        if verified.withLock({ $0 }) { return }
+        var tls: PostgresConnection.Configuration.TLS = .disable
+        if settings.tls != "disable" {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let caFile = settings.caFile {
+                configuration.trustRoots = .file(caFile)
+            } else if settings.tls == "prefer" {
+                configuration.certificateVerification = .none
+            }
+            let context = try NIOSSLContext(configuration: configuration)
+            tls = settings.tls == "require" ? .require(context) : .prefer(context)
+        }
+        let configuration = PostgresConnection.Configuration(
+            host: settings.host,
+            port: settings.port,
+            username: settings.username,
+            password: settings.password?.reveal(),
+            database: settings.database,
+            tls: tls
+        )
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+            verified.withLock { $0 = true }
+        } catch {
+            var mapped = Self.map(error)
+            if mapped.code == .unauthorized {
+                mapped.hint = "check username and password of the database service (or PGUSER / PGPASSWORD)"
+            }
+            if mapped.code == .connectionFailed {
+                mapped.message = "cannot connect to PostgreSQL at \(settings.host):\(settings.port)"
+                mapped.transience = .notSent
+            }
+            throw mapped
+        }
+    }
+
     func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult {
+        try await verifyOnce()
         do {
             return try await client.withConnection { connection in
-                try await Self.run(sql, binds, on: connection, logger: self.logger)
+                try await Self.run(sql, binds, on: connection, logger: self.logger, rowLimit: self.settings.maximumRows)
             }
         } catch let error as IntegrationError {
             throw error
@@ -78,7 +125,13 @@ final class PostgresEngine: SQLEngine {
         }
     }
 
-    static func run(_ sql: String, _ binds: [BindValue], on connection: PostgresConnection, logger: Logger) async throws -> StatementResult {
+    static func run(
+        _ sql: String,
+        _ binds: [BindValue],
+        on connection: PostgresConnection,
+        logger: Logger,
+        rowLimit: Int = Int.max - 1
+    ) async throws -> StatementResult {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
             switch bind {
@@ -91,21 +144,27 @@ final class PostgresEngine: SQLEngine {
             }
         }
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        // Rows are decoded as they arrive; past `rowLimit` the stream is abandoned, so a huge result never sits
+        // in memory whole.
+        let collected = RowCollector(limit: rowLimit)
         do {
-            let result = try await connection.query(query, logger: logger).get()
-            var output = StatementResult(affected: result.metadata.rows ?? result.rows.count)
-            output.rows = result.rows.map { row in
+            let metadata = try await connection.query(query, logger: logger) { row in
                 var object: [String: JSONValue] = [:]
                 for cell in row { object[cell.columnName] = PostgresValues.json(cell) }
-                return .object(object)
-            }
-            return output
+                try collected.append(.object(object))
+            }.get()
+            let rows = collected.rows
+            return StatementResult(rows: rows, affected: metadata.rows ?? rows.count)
+        } catch is RowCollector.LimitReached {
+            let rows = collected.rows
+            return StatementResult(rows: rows, affected: rows.count)
         } catch {
             throw map(error)
         }
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await verifyOnce()
         do {
             return try await client.withConnection { connection in
                 _ = try await Self.run("BEGIN", [], on: connection, logger: self.logger)
@@ -197,6 +256,25 @@ final class PostgresEngine: SQLEngine {
             return IntegrationError.connectionFailed("PostgreSQL: \(error.code)")
         }
     }
+}
+
+/// Collects decoded rows up to a limit, then stops the stream.
+final class RowCollector: Sendable {
+    struct LimitReached: Error {}
+    private let state = Mutex<[JSONValue]>([])
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func append(_ row: JSONValue) throws {
+        let full = state.withLock { rows -> Bool in
+            rows.append(row)
+            return rows.count > limit
+        }
+        if full { throw LimitReached() }
+    }
+
+    var rows: [JSONValue] { state.withLock { $0 } }
 }
 
 /// Text whose type the server infers from the statement, as for a literal in psql: `$1` compared with an integer

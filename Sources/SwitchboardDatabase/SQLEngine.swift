@@ -16,6 +16,12 @@ struct StatementResult: Sendable {
     var columns: [String] = []
     var rows: [JSONValue] = []
     var affected: Int
+
+    init(columns: [String] = [], rows: [JSONValue] = [], affected: Int) {
+        self.columns = columns
+        self.rows = rows
+        self.affected = affected
+    }
 }
 
 /// A column of a table, as the catalog describes it.

@@ -225,6 +225,14 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try await call(manager, "select_records", ["table": .string(table)])
         }
         #expect(error?.message.contains("max_rows") == true)
+        let raw = await #expect(throws: IntegrationError.self) {
+            try await call(manager, "execute_query", ["query": .string("SELECT * FROM \(table)")])
+        }
+        #expect(raw?.message.contains("max_rows") == true)
+        let bulk = try await call(manager, "insert_records", [
+            "table": .string(table), "rows": [["email": "b1@example.com", "age": 1], ["email": "b2@example.com"]],
+        ])
+        #expect(bulk == ["row_count": 2])
         let limited = try await call(manager, "select_records", ["table": .string(table), "limit": 5])
         #expect(limited["row_count"] == 5)
         try await manager.shutdown()
@@ -247,7 +255,8 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let error = await #expect(throws: IntegrationError.self) {
             try await manager.execute(service: "db", operation: "execute_query", input: ["query": "SELECT 1"])
         }
-        #expect(error?.code == .deadlineExceeded || error?.code == .connectionFailed)
+        #expect(error?.code == .connectionFailed)
+        #expect(error?.message.contains("cannot connect to PostgreSQL at 127.0.0.1:1") == true)
         #expect(ContinuousClock.now - started < .seconds(5))
         try await manager.shutdown()
     }
@@ -271,7 +280,8 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try await manager.execute(service: "db", operation: "execute_query", input: ["query": "SELECT 1"])
         }
         #expect(error.map { String(describing: $0).contains("wrong-pw-123") } == false)
-        #expect(error?.code != nil)
+        #expect(error?.code == .unauthorized)
+        #expect(error?.message.contains("28P01") == true, "\(String(describing: error))")
         try await manager.shutdown()
     }
 }
