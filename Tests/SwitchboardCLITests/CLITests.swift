@@ -283,3 +283,36 @@ let seedFiles: [String: String] = [
         #expect(mode == 0o600)
     }
 }
+
+@Suite struct PostgresCLITests {
+    @Test func callReachesTheRealPostgreSQLWithTheSeedKeys() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let port = try #require(environment["PGPORT"], "run the tests with scripts/test (it starts PostgreSQL)")
+        let scratch = Scratch()
+        let table = "cli_" + UUID().uuidString.prefix(8).lowercased()
+        // The seed's database_config.yaml keys, with the real server's settings.
+        scratch.write("database_config.yaml", """
+            database:
+              service_name: "database"
+              type: "postgresql"
+              host: "127.0.0.1"
+              port: \(port)
+              database: "switchboard"
+              username: "switchboard"
+              password: "${PGPASSWORD}"
+            """)
+        let common = ["--config", scratch.path, "--json"]
+        let create = try CLI.run(["call", "database", "execute_query", "--input", #"{"query": "CREATE TABLE \#(table) (id serial PRIMARY KEY, name text UNIQUE, tags text[], meta jsonb)"}"#] + common, environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""])
+        #expect(create.status == 0, "\(create.stderr)")
+        let insert = try CLI.run(["call", "database", "insert_record", "--input", #"{"table": "\#(table)", "data": {"name": "Ann", "tags": ["a", "b c"], "meta": {"k": 1}}}"#] + common, environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""])
+        #expect(insert.stdout == #"{"id":1,"meta":{"k":1},"name":"Ann","tags":["a","b c"]}"# + "\n", "\(insert.stderr)")
+        let duplicate = try CLI.run(["call", "database", "insert_record", "--input", #"{"table": "\#(table)", "data": {"name": "Ann"}}"#] + common, environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""])
+        #expect(duplicate.status == 1)
+        #expect(duplicate.stdout.isEmpty)
+        #expect(duplicate.stderr.contains("SQLSTATE 23505"))
+        let wrong = try CLI.run(["call", "database", "execute_query", "--input", #"{"query": "SELECT 1"}"#] + common, environment: ["PGPASSWORD": "not-the-password"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("28P01"))
+        #expect(!wrong.stderr.contains("not-the-password"))
+    }
+}
