@@ -34,15 +34,7 @@ final class PostgresEngine: SQLEngine {
 
     init(settings: Settings, logger: Logger) throws {
         var tls: PostgresClient.Configuration.TLS = .disable
-        if settings.tls != "disable" {
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            if let caFile = settings.caFile {
-                configuration.trustRoots = .file(caFile)
-            } else if settings.tls == "prefer" {
-                // As libpq's sslmode=prefer: encrypt when the server offers TLS; with no ca_file there is nothing
-                // to verify against. `require` always verifies (system roots or ca_file).
-                configuration.certificateVerification = .none
-            }
+        if let configuration = Self.tlsConfiguration(settings) {
             tls = settings.tls == "require" ? .require(configuration) : .prefer(configuration)
         }
         var configuration = PostgresClient.Configuration(
@@ -72,18 +64,26 @@ final class PostgresEngine: SQLEngine {
         _ = await runner.value
     }
 
+    /// The TLS settings for `tls: require | prefer`, or `nil` for `disable`. As libpq's sslmode=prefer, `prefer`
+    /// encrypts when the server offers TLS and, with no `ca_file`, has nothing to verify against; `require`
+    /// always verifies (system roots or `ca_file`).
+    static func tlsConfiguration(_ settings: Settings) -> TLSConfiguration? {
+        guard settings.tls != "disable" else { return nil }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let caFile = settings.caFile {
+            configuration.trustRoots = .file(caFile)
+        } else if settings.tls == "prefer" {
+            configuration.certificateVerification = .none
+        }
+        return configuration
+    }
+
     /// Opens one direct connection before the pool's first use, so that refused credentials or an unreachable
     /// server are reported as such (the pool would keep retrying quietly until the call's deadline).
     private func verifyOnce() async throws {
         if verified.withLock({ $0 }) { return }
         var tls: PostgresConnection.Configuration.TLS = .disable
-        if settings.tls != "disable" {
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            if let caFile = settings.caFile {
-                configuration.trustRoots = .file(caFile)
-            } else if settings.tls == "prefer" {
-                configuration.certificateVerification = .none
-            }
+        if let configuration = Self.tlsConfiguration(settings) {
             let context = try NIOSSLContext(configuration: configuration)
             tls = settings.tls == "require" ? .require(context) : .prefer(context)
         }
