@@ -408,7 +408,7 @@ final class ColumnCache: Sendable {
 }
 
 extension IntegrationError {
-    /// The SQLSTATE of a database error, kept in the hint-free `status`-like slot of the message prefix.
+    /// The SQLSTATE of a PostgreSQL error, read back from the `SQLSTATE xxxxx:` prefix `PostgresEngine.map` writes.
     var sqlState: String? {
         guard message.hasPrefix("SQLSTATE ") else { return nil }
         return String(message.dropFirst(9).prefix(5))
