@@ -255,8 +255,11 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let error = await #expect(throws: IntegrationError.self) {
             try await manager.execute(service: "db", operation: "execute_query", input: ["query": "SELECT 1"])
         }
-        #expect(error?.code == .connectionFailed)
-        #expect(error?.message.contains("cannot connect to PostgreSQL at 127.0.0.1:1") == true)
+        // Refused at once normally; on a loaded machine the 2 s deadline may come first. Either is a clear answer.
+        #expect(error?.code == .connectionFailed || error?.code == .deadlineExceeded)
+        if error?.code == .connectionFailed {
+            #expect(error?.message.contains("cannot connect to PostgreSQL at 127.0.0.1:1") == true)
+        }
         #expect(ContinuousClock.now - started < .seconds(5))
         try await manager.shutdown()
     }
