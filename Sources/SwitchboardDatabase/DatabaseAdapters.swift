@@ -36,8 +36,13 @@ public enum DatabaseAdapters {
             },
             AdapterFactory(type: "sqlite") { configuration, environment in
                 let path = try configuration.string("path") ?? environment.dataDirectory + "/database.sqlite"
-                let engine = LazySQLiteEngine(path: path, busyTimeout: try configuration.int("busy_timeout_ms") ?? 5000)
-                return DatabaseIntegration(kind: "sqlite", engine: engine, maximumRows: try configuration.int("max_rows") ?? 10_000)
+                let maximumRows = try configuration.int("max_rows") ?? 10_000
+                let engine = LazySQLiteEngine(
+                    path: path,
+                    busyTimeout: try configuration.int("busy_timeout_ms") ?? 5000,
+                    maximumRows: maximumRows + 1
+                )
+                return DatabaseIntegration(kind: "sqlite", engine: engine, maximumRows: maximumRows)
             },
         ]
     }
@@ -55,28 +60,39 @@ public enum DatabaseAdapters {
 
     /// A SQLite database integration at `path` (tests, programmatic use).
     public static func sqlite(path: String, maximumRows: Int = 10_000) -> any Integration {
-        DatabaseIntegration(kind: "sqlite", engine: LazySQLiteEngine(path: path, busyTimeout: 5000), maximumRows: maximumRows)
+        DatabaseIntegration(
+            kind: "sqlite",
+            engine: LazySQLiteEngine(path: path, busyTimeout: 5000, maximumRows: maximumRows + 1),
+            maximumRows: maximumRows
+        )
     }
 }
 
 /// Opens the SQLite file on first use, so building the manager touches no file.
 final class LazySQLiteEngine: SQLEngine {
     let dialect = SQLDialect.sqlite
+    let pooled = false
     private let path: String
     private let busyTimeout: Int
+    private let maximumRows: Int
     private let engine = Mutex<SQLiteEngine?>(nil)
     private let opening = AsyncGate()
 
-    init(path: String, busyTimeout: Int) {
+    init(path: String, busyTimeout: Int, maximumRows: Int = 10_001) {
         self.path = path
         self.busyTimeout = busyTimeout
+        self.maximumRows = maximumRows
     }
 
     private func open() async throws -> SQLiteEngine {
         if let engine = engine.withLock({ $0 }) { return engine }
         return try await opening.withLock {
             if let engine = self.engine.withLock({ $0 }) { return engine }
-            let opened = try await SQLiteEngine.open(path: self.path, busyTimeout: self.busyTimeout)
+            let opened = try await SQLiteEngine.open(
+                path: self.path,
+                busyTimeout: self.busyTimeout,
+                maximumRows: self.maximumRows
+            )
             self.engine.withLock { $0 = opened }
             return opened
         }

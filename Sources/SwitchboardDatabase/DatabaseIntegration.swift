@@ -21,6 +21,9 @@ public struct DatabaseIntegration: Integration {
 
     public func shutdown() async throws { await engine.shutdown() }
 
+    /// PostgreSQL's pool queues calls for its `max_connections` connections itself.
+    public var poolsConnections: Bool { engine.pooled }
+
     // MARK: Catalog
 
     public var operations: [OperationDescriptor] {

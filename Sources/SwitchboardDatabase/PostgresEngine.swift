@@ -10,6 +10,7 @@ import Synchronization
 /// TLS, a statement timeout, and errors that carry the SQLSTATE and constraint.
 final class PostgresEngine: SQLEngine {
     let dialect = SQLDialect.postgres
+    let pooled = true
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let logger: Logger

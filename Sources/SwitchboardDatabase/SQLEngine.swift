@@ -76,6 +76,8 @@ enum SQLDialect: Sendable {
 /// One database engine: runs statements, transactions, and reads the catalog.
 protocol SQLEngine: Sendable {
     var dialect: SQLDialect { get }
+    /// Whether the engine keeps a pool of connections that queues waiting statements.
+    var pooled: Bool { get }
     /// Runs one statement.
     func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.

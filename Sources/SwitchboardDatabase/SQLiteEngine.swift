@@ -9,11 +9,14 @@ import Synchronization
 /// serialized through it, as SQLite serializes writers anyway.
 final class SQLiteEngine: SQLEngine {
     let dialect = SQLDialect.sqlite
+    let pooled = false
     private let connection: SQLiteConnection
     private let gate = AsyncGate()
     let path: String
+    /// Rows kept from one statement; one more than the adapter's `max_rows`, so it can tell.
+    let maximumRows: Int
 
-    static func open(path: String, busyTimeout: Int = 5000) async throws -> SQLiteEngine {
+    static func open(path: String, busyTimeout: Int = 5000, maximumRows: Int = 10_001) async throws -> SQLiteEngine {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileIO.ensureDirectory(directory) }
         let connection: SQLiteConnection
@@ -26,12 +29,13 @@ final class SQLiteEngine: SQLEngine {
         _ = try await connection.query("PRAGMA busy_timeout=\(busyTimeout)", [])
         _ = try await connection.query("PRAGMA foreign_keys=ON", [])
         chmod(path, 0o600)
-        return SQLiteEngine(connection: connection, path: path)
+        return SQLiteEngine(connection: connection, path: path, maximumRows: maximumRows)
     }
 
-    private init(connection: SQLiteConnection, path: String) {
+    private init(connection: SQLiteConnection, path: String, maximumRows: Int) {
         self.connection = connection
         self.path = path
+        self.maximumRows = maximumRows
     }
 
     func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult {
@@ -40,17 +44,16 @@ final class SQLiteEngine: SQLEngine {
 
     fileprivate func runUnlocked(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult {
         do {
-            let rows = try await connection.query(sql, binds.map(Self.data))
+            // Rows are decoded as SQLite steps through them; past `maximumRows` they are counted, not kept, so a
+            // huge result never sits in memory whole.
+            let collected = SQLiteRows(limit: maximumRows)
+            try await connection.query(sql, binds.map(Self.data)) { row in collected.add(row) }
             var result = StatementResult(affected: 0)
-            result.columns = rows.first?.columns.map(\.name) ?? []
-            result.rows = rows.map { row in
-                var object: [String: JSONValue] = [:]
-                for column in row.columns { object[column.name] = Self.json(column.data) }
-                return .object(object)
-            }
-            let isQuery = !rows.isEmpty || DatabaseIntegration.isReadOnly(sql)
-            if isQuery {
-                result.affected = rows.count
+            let (rows, columns, seen) = collected.snapshot
+            result.columns = columns
+            result.rows = rows
+            if seen > 0 || DatabaseIntegration.isReadOnly(sql) {
+                result.affected = seen
             } else {
                 let changes = try await connection.query("SELECT changes() AS n", [])
                 result.affected = changes.first?.column("n")?.integer ?? 0
@@ -126,6 +129,28 @@ final class SQLiteEngine: SQLEngine {
 }
 
 /// A FIFO async mutex: one statement at a time on the single SQLite connection.
+/// Rows of one SQLite statement, decoded as they arrive, kept up to a limit and counted past it.
+final class SQLiteRows: Sendable {
+    private let state = Mutex<(rows: [JSONValue], columns: [String], seen: Int)>(([], [], 0))
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func add(_ row: SQLiteRow) {
+        let keep = state.withLock { state -> Bool in
+            state.seen += 1
+            if state.seen == 1 { state.columns = row.columns.map(\.name) }
+            return state.seen <= limit
+        }
+        guard keep else { return }
+        var object: [String: JSONValue] = [:]
+        for column in row.columns { object[column.name] = SQLiteEngine.json(column.data) }
+        state.withLock { $0.rows.append(.object(object)) }
+    }
+
+    var snapshot: (rows: [JSONValue], columns: [String], seen: Int) { state.withLock { $0 } }
+}
+
 final class AsyncGate: Sendable {
     private let state = Mutex<(busy: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 

@@ -280,6 +280,36 @@ import Testing
         #expect(adapter.peakInFlight == 2)
     }
 
+    @Test func anAdapterWithItsOwnPoolGetsCallsQueuedForItsConnections() async throws {
+        struct Pooled: Integration {
+            let inner: ScriptedIntegration
+            var kind: String { inner.kind }
+            var operations: [OperationDescriptor] { inner.operations }
+            var poolsConnections: Bool { true }
+            func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
+                try await inner.execute(operation, input: input, context: context)
+            }
+        }
+        let clock = TestClock()
+        let manager = manager(clock)
+        let adapter = ScriptedIntegration(steps: Array(repeating: .hang, count: 12))
+        try manager.register(Pooled(inner: adapter), as: "svc", policy: policy { $0.maxConnections = 2 })
+        let group = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<12 {
+                    group.addTask { _ = try? await manager.execute(service: "svc", operation: "read", input: [:]) }
+                }
+            }
+        }
+        let cap = 2 * IntegrationManager.queuedCallsPerConnection
+        await clock.waitForSleepers(cap)
+        for _ in 0..<1_000 { await Task.yield() }
+        #expect(adapter.peakInFlight == cap, "the pool, not the bulkhead, queues up to \(cap) calls")
+        group.cancel()
+        await group.value
+        #expect(adapter.peakInFlight == cap)
+    }
+
     // MARK: Deadlines and cancellation
 
     @Test func theOverallDeadlineStopsAHungCall() async throws {

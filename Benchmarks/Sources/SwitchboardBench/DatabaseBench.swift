@@ -46,7 +46,8 @@ func runDatabaseBenchmark() async throws {
         }
     }
 
-    print("PostgreSQL at 127.0.0.1:\(port): \(rows) single-row inserts, \(connections) connections, \(inFlight) in flight")
+    let rounds = Int(environment["BENCH_ROUNDS"] ?? "") ?? 3
+    print("PostgreSQL at 127.0.0.1:\(port): \(rows) single-row inserts per run, \(connections) connections, \(inFlight) in flight, \(rounds) interleaved rounds")
     // Raw postgres-nio.
     var configuration = PostgresClient.Configuration(
         host: environment["PGHOST"] ?? "127.0.0.1",
@@ -59,44 +60,28 @@ func runDatabaseBenchmark() async throws {
     configuration.options.maximumConnections = connections
     let client = PostgresClient(configuration: configuration)
     let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-    let raw: Double = try await withThrowingTaskGroup(of: Double?.self) { group in
-        group.addTask {
-            await client.run()
-            return nil
-        }
-        _ = try await client.query("DROP TABLE IF EXISTS bench_raw, bench_ours", logger: logger)
-        _ = try await client.query("CREATE TABLE bench_raw (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)", logger: logger)
-        _ = try await client.query("CREATE TABLE bench_ours (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)", logger: logger)
-        let rate = try await timed("raw postgres-nio (INSERT ... RETURNING *)") {
-            try await spread { i in
-                let name = "row-\(i)"
-                let payload = #"{"i":\#(i)}"#
-                let rows = try await client.query(
-                    "INSERT INTO bench_raw (name, n, payload) VALUES (\(name), \(i), \(payload)::jsonb) RETURNING *",
-                    logger: logger
-                )
-                for try await _ in rows {}
-            }
-        }
-        group.cancelAll()
-        return rate
-    }
 
-    // Ours: the manager with the pipeline on, the postgresql adapter, max_connections 8.
-    let file = directory + "/pg.yaml"
-    _ = FileManager.default.createFile(atPath: file, contents: Data("""
-        db: {type: postgresql, tls: disable}
-        integrations:
-          db: {max_connections: \(connections)}
-        """.utf8))
-    let manager = IntegrationManager()
-    try manager.bootstrap(
-        configuration: try ConfigurationLoader(environment: environment).load(path: file),
-        factories: DatabaseAdapters.factories,
-        embedded: [],
-        environment: AdapterEnvironment(dataDirectory: directory)
-    )
-    let ours = try await timed("IntegrationManager.execute(insert_record), postgresql, 30 s deadline") {
+    // Ours: the manager with the pipeline on, the postgresql adapter, max_connections 8; once with the default
+    // 30 s deadline and once with none.
+    func manager(_ name: String, _ extra: String) throws -> IntegrationManager {
+        let file = directory + "/\(name).yaml"
+        _ = FileManager.default.createFile(atPath: file, contents: Data("""
+            db: {type: postgresql, tls: disable}
+            integrations:
+              db: {max_connections: \(connections)\(extra)}
+            """.utf8))
+        let manager = IntegrationManager()
+        try manager.bootstrap(
+            configuration: try ConfigurationLoader(environment: environment).load(path: file),
+            factories: DatabaseAdapters.factories,
+            embedded: [],
+            environment: AdapterEnvironment(dataDirectory: directory)
+        )
+        return manager
+    }
+    let withDeadline = try manager("pg", "")
+    let noDeadline = try manager("pg0", ", deadline_s: 0")
+    func ours(_ manager: IntegrationManager) async throws {
         try await spread { i in
             _ = try await manager.execute(
                 service: "db",
@@ -105,32 +90,36 @@ func runDatabaseBenchmark() async throws {
             )
         }
     }
-    print(String(format: "  ratio to raw: %.3f", ours / raw))
-    try await manager.shutdown()
-    let noDeadlineFile = directory + "/pg0.yaml"
-    _ = FileManager.default.createFile(atPath: noDeadlineFile, contents: Data("""
-        db: {type: postgresql, tls: disable}
-        integrations:
-          db: {max_connections: \(connections), deadline_s: 0}
-        """.utf8))
-    let manager0 = IntegrationManager()
-    try manager0.bootstrap(
-        configuration: try ConfigurationLoader(environment: environment).load(path: noDeadlineFile),
-        factories: DatabaseAdapters.factories,
-        embedded: [],
-        environment: AdapterEnvironment(dataDirectory: directory)
-    )
-    let ours0 = try await timed("IntegrationManager.execute(insert_record), postgresql, no deadline") {
-        try await spread { i in
-            _ = try await manager0.execute(
-                service: "db",
-                operation: "insert_record",
-                input: ["table": "bench_ours", "data": ["name": .string("row-\(i)"), "n": .int(i), "payload": ["i": .int(i)]]]
-            )
+
+    var raws: [Double] = [], deadlines: [Double] = [], plains: [Double] = []
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        _ = try await client.query("DROP TABLE IF EXISTS bench_raw, bench_ours", logger: logger)
+        _ = try await client.query("CREATE TABLE bench_raw (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)", logger: logger)
+        _ = try await client.query("CREATE TABLE bench_ours (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)", logger: logger)
+        for round in 1...rounds {
+            print("round \(round)")
+            raws.append(try await timed("raw postgres-nio (INSERT ... RETURNING *)") {
+                try await spread { i in
+                    let name = "row-\(i)"
+                    let payload = #"{"i":\#(i)}"#
+                    let rows = try await client.query(
+                        "INSERT INTO bench_raw (name, n, payload) VALUES (\(name), \(i), \(payload)::jsonb) RETURNING *",
+                        logger: logger
+                    )
+                    for try await _ in rows {}
+                }
+            })
+            deadlines.append(try await timed("IntegrationManager.execute(insert_record), 30 s deadline") { try await ours(withDeadline) })
+            plains.append(try await timed("IntegrationManager.execute(insert_record), no deadline") { try await ours(noDeadline) })
         }
+        group.cancelAll()
     }
-    print(String(format: "  ratio to raw: %.3f", ours0 / raw))
-    try await manager0.shutdown()
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    print(String(format: "median raw %.0f rows/s; ours with deadline %.0f (%.3f of raw); ours without %.0f (%.3f of raw)",
+                 median(raws), median(deadlines), median(deadlines) / median(raws), median(plains), median(plains) / median(raws)))
+    try await withDeadline.shutdown()
+    try await noDeadline.shutdown()
 
     // SQLite inside one transaction.
     let sqlite = IntegrationManager()

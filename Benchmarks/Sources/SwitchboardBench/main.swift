@@ -90,7 +90,7 @@ func runBenchmarks() async throws {
         let elapsed = clock.now - start
         withDeadline.append((Double(elapsed.components.seconds) * 1e18 + Double(elapsed.components.attoseconds)) / 1e9 / Double(batchSize))
     }
-    print("IntegrationManager.execute with a 30 s deadline (task group per call)")
+    print("IntegrationManager.execute with a 30 s deadline (one child task per call, one shared sleeper)")
     print(String(format: "  median %.0f ns/call", median(withDeadline)))
 
     // MARK: 3. Rate limiter permits per second, one core

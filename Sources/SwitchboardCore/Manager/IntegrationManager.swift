@@ -42,6 +42,12 @@ public final class IntegrationManager: Sendable {
 
     private let services = Mutex(Registry())
     private let clock: any ResilienceClock
+    /// Calls in flight per connection for adapters that pool their own connections
+    /// (``Integration/poolsConnections``): one running, the rest queued in the pool.
+    public static let queuedCallsPerConnection = 4
+
+    /// One sleeper for every call's deadline.
+    private let deadlines: DeadlineWatch
     private let logger: Logger
     private let random: @Sendable () -> Double
     private let metrics: (any MetricsFactory)?
@@ -60,6 +66,7 @@ public final class IntegrationManager: Sendable {
         metrics: (any MetricsFactory)? = nil
     ) {
         self.clock = clock
+        self.deadlines = DeadlineWatch(clock: clock)
         self.logger = logger
         self.random = random
         self.metrics = metrics
@@ -203,10 +210,9 @@ public final class IntegrationManager: Sendable {
             } else if let deadlineLength {
                 let deadline = start + deadlineLength
                 let log = AttemptLog()
-                let clock = self.clock
                 output = try await withDeadline(
                     deadline,
-                    clock: clock,
+                    watch: deadlines,
                     timeoutError: {
                         let (attempts, last) = log.snapshot
                         var error = IntegrationError(
@@ -291,7 +297,7 @@ public final class IntegrationManager: Sendable {
                     let bulkhead = entry.bulkhead
                     try await withDeadline(
                         deadline,
-                        clock: clock,
+                        watch: deadlines,
                         timeoutError: {
                             IntegrationError(
                                 code: .deadlineExceeded,
@@ -367,7 +373,7 @@ public final class IntegrationManager: Sendable {
                     let adapter = entry.adapter
                     output = try await withDeadline(
                         clock.now + timeout,
-                        clock: clock,
+                        watch: deadlines,
                         timeoutError: {
                             IntegrationError(
                                 code: .timeout,

@@ -65,7 +65,8 @@ final class ServiceEntry: Sendable {
         self.operationList = operations.keys.sorted().map { operations[$0]! }
         self.operationNames = operations.keys.sorted()
         self.limiter = policy.rateLimit.map { RateLimiter(configuration: $0, clock: clock) }
-        self.bulkhead = Bulkhead(maximum: max(1, policy.maxConnections))
+        let perConnection = adapter.poolsConnections ? IntegrationManager.queuedCallsPerConnection : 1
+        self.bulkhead = Bulkhead(maximum: max(1, policy.maxConnections) * perConnection)
         self.adapterEnforcesDeadline = adapter.enforcesDeadline && policy.attemptTimeout == nil
         let gauge = Gauge(label: MetricName.breakerState, dimensions: [(LogKey.service, name)], factory: metrics)
         gauge.record(CircuitState.closed.gaugeValue)

@@ -149,6 +149,11 @@ public protocol Integration: Sendable {
     /// failing with ``IntegrationError/Code/deadlineExceeded``. The manager then runs the call inline instead of
     /// racing it against a timer in a task group, which saves a task group per call. Default `false`.
     var enforcesDeadline: Bool { get }
+    /// Whether the adapter keeps its own pool of `max_connections` connections and queues the calls that wait
+    /// for one (a database pool hands a freed connection to the next waiter on its event loop, with no task hop).
+    /// The manager then lets up to ``IntegrationManager/queuedCallsPerConnection`` calls per connection in
+    /// flight rather than exactly `max_connections`, so the pool never idles between calls. Default `false`.
+    var poolsConnections: Bool { get }
     /// Releases connections and other resources. Called once, when the manager shuts down or the adapter is
     /// removed.
     func shutdown() async throws
@@ -157,6 +162,9 @@ public protocol Integration: Sendable {
 extension Integration {
     /// Default: the manager enforces the deadline.
     public var enforcesDeadline: Bool { false }
+
+    /// Default: the manager's bulkhead caps calls in flight at `max_connections`.
+    public var poolsConnections: Bool { false }
 
     /// Default: nothing to release.
     public func shutdown() async throws {}
