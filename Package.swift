@@ -58,8 +58,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "SwitchboardStorage",
+            dependencies: [
+                "SwitchboardCore",
+                "SwitchboardHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "SwitchboardExamples", dependencies: ["SwitchboardCore"]),
-        .target(name: "Switchboard", dependencies: ["SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase"]),
+        .target(
+            name: "Switchboard",
+            dependencies: ["SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase", "SwitchboardStorage"]
+        ),
         .target(
             name: "SwitchboardTesting",
             dependencies: [
@@ -76,6 +91,7 @@ let package = Package(
                 "Switchboard",
                 "SwitchboardHTTP",
                 "SwitchboardDatabase",
+                "SwitchboardStorage",
                 "SwitchboardExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,6 +132,16 @@ let package = Package(
                 "SwitchboardTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
+        ),
+        .testTarget(
+            name: "SwitchboardStorageTests",
+            dependencies: [
+                "SwitchboardCore",
+                "SwitchboardStorage",
+                "SwitchboardTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "SwitchboardCLITests",

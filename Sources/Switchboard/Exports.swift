@@ -1,3 +1,4 @@
 @_exported import SwitchboardCore
 @_exported import SwitchboardHTTP
 @_exported import SwitchboardDatabase
+@_exported import SwitchboardStorage

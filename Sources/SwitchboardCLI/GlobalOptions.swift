@@ -5,6 +5,7 @@ import Switchboard
 import SwitchboardExamples
 import SwitchboardHTTP
 import SwitchboardDatabase
+import SwitchboardStorage
 
 /// Options every subcommand takes, before or after its name.
 struct GlobalOptions: ParsableArguments {
@@ -70,7 +71,7 @@ struct GlobalOptions: ParsableArguments {
         // No connection is opened before the first call, so a failed bootstrap leaves nothing to close.
         let statuses = try manager.bootstrap(
             configuration: configuration,
-            factories: http.factories + DatabaseAdapters.factories,
+            factories: http.factories + DatabaseAdapters.factories + StorageAdapters.factories,
             embedded: AdapterCatalog.embedded,
             environment: AdapterEnvironment(dataDirectory: dataDirectory, logger: logger)
         )
@@ -95,6 +96,7 @@ struct Runtime {
 enum AdapterCatalog {
     static let embedded: [EmbeddedService] = [
         DatabaseAdapters.embedded,
+        StorageAdapters.embedded,
         EmbeddedService(name: "text", type: "text") { _ in TextIntegration() },
     ]
 }

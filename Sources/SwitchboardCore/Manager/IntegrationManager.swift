@@ -189,7 +189,7 @@ public final class IntegrationManager: Sendable {
         }
         call.calls.increment()
         let start = clock.now
-        let deadlineLength = options.deadline ?? entry.policy.deadline
+        let deadlineLength = options.deadline ?? (call.descriptor.usesServiceDeadline ? entry.policy.deadline : nil)
         let repeatable = call.descriptor.idempotency.isIdempotent(for: input) || options.idempotencyKey != nil
         let logger = options.logger ?? self.logger
         do {

@@ -52,6 +52,10 @@ public struct OperationDescriptor: Sendable {
     public var outputSchema: JSONValue
     /// Whether repeating the operation is safe.
     public var idempotency: Idempotency
+    /// Whether the service's default deadline (`deadline_s`) applies. File transfers set this to `false`: they
+    /// take as long as the bytes take (each request still has its own timeouts), unless the call itself gives a
+    /// deadline. Default `true`.
+    public var usesServiceDeadline: Bool
 
     /// Creates a descriptor.
     public init(
@@ -59,13 +63,15 @@ public struct OperationDescriptor: Sendable {
         summary: String,
         inputSchema: JSONValue = ["type": "object"],
         outputSchema: JSONValue = [:],
-        idempotency: Idempotency
+        idempotency: Idempotency,
+        usesServiceDeadline: Bool = true
     ) {
         self.name = name
         self.summary = summary
         self.inputSchema = inputSchema
         self.outputSchema = outputSchema
         self.idempotency = idempotency
+        self.usesServiceDeadline = usesServiceDeadline
     }
 }
 
