@@ -140,6 +140,8 @@ let package = Package(
                 "SwitchboardStorage",
                 "SwitchboardTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")]
         ),
