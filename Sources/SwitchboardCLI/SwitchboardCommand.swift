@@ -12,6 +12,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
 
             Examples:
               switchboard call text stats --input '{"text": "Hello there. General Kenobi."}'
+              switchboard files put ./report.pdf reports/q3.pdf
               switchboard integrations list
               switchboard --config ./config config check
               switchboard secrets keygen
@@ -20,6 +21,6 @@ struct SwitchboardCommand: AsyncParsableCommand {
             service failed or refused the call.
             """,
         version: SwitchboardVersion.current,
-        subcommands: [CallCommand.self, IntegrationsCommand.self, AuthCommand.self, ConfigCommand.self, SecretsCommand.self]
+        subcommands: [CallCommand.self, FilesCommand.self, IntegrationsCommand.self, AuthCommand.self, ConfigCommand.self, SecretsCommand.self]
     )
 }

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// `switchboard files` against the embedded local directory and the real SeaweedFS, with the seed's
+/// file_storage_config.yaml keys.
+@Suite struct FilesCLITests {
+    func roundTrip(_ common: [String], environment: [String: String], scratch: Scratch) throws {
+        let folder = "cli-\(UUID().uuidString.prefix(8))"
+        var bytes = [UInt8](repeating: 0, count: 3 << 20)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 31 >> 3) }
+        let local = scratch.path + "/data.bin"
+        try Data(bytes).write(to: URL(fileURLWithPath: local))
+        let key = "\(folder)/Q3 report + ünï ሴ.bin"
+        let put = try CLI.run(["files", "put", local, key] + common, environment: environment)
+        #expect(put.status == 0, "\(put.stderr)")
+        #expect(put.stdout.contains("uploaded"))
+        #expect(put.stderr.isEmpty, "no progress bar when stderr is not a terminal")
+        let list = try CLI.run(["files", "ls", folder, "--json"] + common, environment: environment)
+        #expect(list.stdout.contains(#""file_id":"\#(key)""#), "\(list.stdout) \(list.stderr)")
+        let get = try CLI.run(["files", "get", key, scratch.path + "/back.bin"] + common, environment: environment)
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/back.bin")) == Data(bytes))
+        let presign = try CLI.run(["files", "presign", key] + common, environment: environment)
+        #expect(presign.status == 0)
+        #expect(presign.stdout.hasPrefix("http") || presign.stdout.hasPrefix("file://"))
+        let missingDirectory = try CLI.run(["files", "get", key, scratch.path + "/nope/back.bin"] + common, environment: environment)
+        #expect(missingDirectory.status == 2)
+        #expect(missingDirectory.stderr.contains(scratch.path + "/nope"))
+        let missingLocal = try CLI.run(["files", "put", scratch.path + "/absent.txt", "x.txt"] + common, environment: environment)
+        #expect(missingLocal.status != 0)
+        #expect(missingLocal.stderr.contains(scratch.path + "/absent.txt"))
+        // A disk that fills during a download: the partial file is removed and the error says so.
+        let full = try CLI.runShell(
+            "ulimit -f 1024; trap '' XFSZ; exec \"$0\" \"$@\"",
+            ["files", "get", key, scratch.path + "/full.bin"] + common,
+            environment: environment
+        )
+        #expect(full.status != 0)
+        #expect(full.stderr.contains("partial file was removed"), "\(full.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains("full.bin") }.isEmpty)
+        let remove = try CLI.run(["files", "rm", key] + common, environment: environment)
+        #expect(remove.status == 0)
+        let after = try CLI.run(["files", "get", key, scratch.path + "/gone.bin"] + common, environment: environment)
+        #expect(after.status == 1)
+        #expect(after.stderr.contains("no object"))
+    }
+
+    @Test func filesWorkOnTheEmbeddedDirectoryWithNoConfiguration() throws {
+        let scratch = Scratch()
+        try roundTrip(["--data-dir", scratch.path + "/data"], environment: [:], scratch: scratch)
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/data/files"))
+    }
+
+    @Test func filesWorkOnTheRealS3WithTheSeedKeys() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let endpoint = try #require(environment["S3_ENDPOINT"], "run the tests with scripts/test (it starts SeaweedFS)")
+        let scratch = Scratch()
+        scratch.write("file_storage_config.yaml", """
+            file_storage:
+              service_name: "file_storage"
+              type: "s3"
+              bucket: "\(environment["S3_BUCKET"] ?? "")"
+              region: "us-east-1"
+              access_key: "${S3_ACCESS_KEY}"
+              secret_key: "${S3_SECRET_KEY}"
+              endpoint: "\(endpoint)"
+            """)
+        let keys = ["S3_ACCESS_KEY": environment["S3_ACCESS_KEY"] ?? "", "S3_SECRET_KEY": environment["S3_SECRET_KEY"] ?? ""]
+        try roundTrip(["--config", scratch.path + "/file_storage_config.yaml"], environment: keys, scratch: scratch)
+        var wrong = keys
+        wrong["S3_SECRET_KEY"] = "definitely-wrong-secret"
+        let refused = try CLI.run(["files", "ls", "--config", scratch.path + "/file_storage_config.yaml"], environment: wrong)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("SignatureDoesNotMatch"))
+        #expect(!refused.stderr.contains("definitely-wrong-secret"))
+    }
+}
+
+extension CLI {
+    /// Runs the binary through `bash -c script`, with the binary as `$0` and `arguments` as `$@`.
+    static func runShell(_ script: String, _ arguments: [String], environment: [String: String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script, binary] + arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") }
+        env["SWITCHBOARD_DATA_DIR"] = NSTemporaryDirectory() + "switchboard-cli-tests"
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+}
