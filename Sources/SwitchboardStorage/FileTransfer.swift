@@ -8,10 +8,15 @@ import SwitchboardCore
 enum FileTransfer {
     static let chunkSize = 1 << 20
 
-    /// Runs blocking `body` on the shared thread pool.
-    static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive(body)
+    /// Runs blocking `body` on the shared thread pool, or right here when it touches at most `inlineBytes`
+    /// (a few KiB from the page cache cost less than the two thread hops).
+    static func blocking<T: Sendable>(bytes: Int64 = .max, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        if bytes <= smallTransfer { return try body() }
+        return try await NIOThreadPool.singleton.runIfActive(body)
     }
+
+    /// Transfers up to this size do their file work inline.
+    static let smallTransfer: Int64 = 256 << 10
 
     /// The size of a regular file, or an error that names the path.
     static func regularFileSize(_ path: String) throws -> Int64 {
@@ -55,20 +60,18 @@ enum FileTransfer {
         return buffer
     }
 
-    /// MD5 and SHA-256 of `length` bytes at `offset`, read chunk by chunk.
-    static func hashes(_ fd: Int32, offset: Int64, length: Int64) throws -> (md5: Insecure.MD5.Digest, sha256: SHA256.Digest) {
+    /// MD5 of `length` bytes at `offset`, read chunk by chunk.
+    static func md5(_ fd: Int32, offset: Int64, length: Int64) throws -> Insecure.MD5.Digest {
         var md5 = Insecure.MD5()
-        var sha = SHA256()
         var position = offset
         let end = offset + length
         while position < end {
             let chunk = try read(fd, offset: position, count: Int(min(Int64(chunkSize), end - position)))
             if chunk.isEmpty { throw IntegrationError(code: .invalidInput, message: "the file shrank while being read") }
             md5.update(data: chunk)
-            sha.update(data: chunk)
             position += Int64(chunk.count)
         }
-        return (md5.finalize(), sha.finalize())
+        return md5.finalize()
     }
 
     /// A temporary file beside `path`, created 0600, that ``commit(_:to:)`` renames into place.
@@ -107,9 +110,11 @@ enum FileTransfer {
         return IntegrationError(code: .internalError, message: "cannot write \(destination): \(String(cString: strerror(code))); the partial file was removed")
     }
 
-    /// fsyncs and closes `fd`, renames `temporary` to `path`, and fsyncs the directory.
-    static func commit(_ fd: Int32, temporary: String, to path: String) throws {
-        if fsync(fd) != 0 {
+    /// Closes `fd` and renames `temporary` to `path`; when `durable`, fsyncs the file first and the directory
+    /// after, so the write survives a power loss (the store's own writes). Downloads skip the fsyncs: the rename
+    /// alone keeps a partial file from ever appearing under the destination's name.
+    static func commit(_ fd: Int32, temporary: String, to path: String, durable: Bool = true) throws {
+        if durable && fsync(fd) != 0 {
             let code = errno
             close(fd)
             unlink(temporary)
@@ -121,6 +126,7 @@ enum FileTransfer {
             unlink(temporary)
             throw IntegrationError(code: .internalError, message: "cannot move the download into \(path): \(String(cString: strerror(code)))")
         }
+        guard durable else { return }
         let directory = (path as NSString).deletingLastPathComponent
         let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {

@@ -78,12 +78,12 @@ public struct LocalStorage: ObjectStorage {
             throw IntegrationError(code: .notFound, message: "no object \(key) in \(root)")
         }
         let progress = TransferProgress.handler
-        _ = try await FileTransfer.blocking { try Self.copyFile(source, to: target, size: size, progress: progress) }
+        _ = try await FileTransfer.blocking { try Self.copyFile(source, to: target, size: size, progress: progress, durable: false) }
         return DownloadedFile(path: target, size: size)
     }
 
     /// Copies `source` to `target` through a temporary file; returns the MD5 of the content in hex.
-    static func copyFile(_ source: String, to target: String, size: Int64, progress: TransferProgress.Handler?) throws -> String {
+    static func copyFile(_ source: String, to target: String, size: Int64, progress: TransferProgress.Handler?, durable: Bool = true) throws -> String {
         let input = try FileTransfer.openForReading(source)
         defer { close(input) }
         let (temporary, output) = try FileTransfer.createTemporary(besides: target)
@@ -98,7 +98,7 @@ public struct LocalStorage: ObjectStorage {
                 position += Int64(chunk.count)
                 progress?(position, size)
             }
-            try FileTransfer.commit(output, temporary: temporary, to: target)
+            try FileTransfer.commit(output, temporary: temporary, to: target, durable: durable)
         } catch {
             FileTransfer.discard(output, temporary: temporary)
             throw error

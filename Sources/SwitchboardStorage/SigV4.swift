@@ -58,6 +58,9 @@ public struct SigV4Signer: Sendable {
         public var encodedPath: String
     }
 
+    /// Hex SHA-256 of a body, for ``Request/payloadHash``.
+    public static func payloadHash(_ bytes: [UInt8]) -> String { hex(Array(SHA256.hash(data: bytes))) }
+
     public static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     public static let unsignedPayload = "UNSIGNED-PAYLOAD"
 

@@ -114,6 +114,8 @@ func runBenchmarks() async throws {
 let commandLine = CommandLine.arguments
 if commandLine.count > 1 && commandLine[1] == "db" {
     try await Task.detached { try await runDatabaseBenchmark() }.value
+} else if commandLine.count > 1 && commandLine[1] == "s3" {
+    try await Task.detached { try await runStorageBenchmark(Array(commandLine.dropFirst(2))) }.value
 } else if commandLine.count > 2 && commandLine[1] == "http" {
     let seconds = commandLine.count > 3 ? Double(commandLine[3]) ?? 10 : 10
     let concurrency = commandLine.count > 4 ? Int(commandLine[4]) ?? 32 : 32
