@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SwitchboardHTTP", targets: ["SwitchboardHTTP"]),
         .library(name: "SwitchboardDatabase", targets: ["SwitchboardDatabase"]),
         .library(name: "SwitchboardStorage", targets: ["SwitchboardStorage"]),
+        .library(name: "SwitchboardLanguage", targets: ["SwitchboardLanguage"]),
         .library(name: "SwitchboardTesting", targets: ["SwitchboardTesting"]),
         .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
     ],
@@ -71,10 +72,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "SwitchboardLanguage"),
         .target(name: "SwitchboardExamples", dependencies: ["SwitchboardCore"]),
         .target(
             name: "Switchboard",
-            dependencies: ["SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase", "SwitchboardStorage"]
+            dependencies: ["SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase", "SwitchboardStorage", "SwitchboardLanguage"]
         ),
         .target(
             name: "SwitchboardTesting",
@@ -93,6 +95,7 @@ let package = Package(
                 "SwitchboardHTTP",
                 "SwitchboardDatabase",
                 "SwitchboardStorage",
+                "SwitchboardLanguage",
                 "SwitchboardExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -144,6 +147,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SwitchboardLanguageTests",
+            dependencies: ["SwitchboardLanguage"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

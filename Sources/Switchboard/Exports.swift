@@ -2,3 +2,4 @@
 @_exported import SwitchboardHTTP
 @_exported import SwitchboardDatabase
 @_exported import SwitchboardStorage
+@_exported import SwitchboardLanguage

@@ -1,0 +1,207 @@
+import Foundation
+
+/// What a request asks for.
+public enum Intent: String, Sendable {
+    case schedule
+    case sendEmail = "send_email"
+    case unknown
+}
+
+/// One English request, understood: intent, time, people and content, or the errors that say what is missing.
+public struct ParsedTask: Sendable, Equatable {
+    public var intent: Intent = .unknown
+    public var start: Date?
+    public var end: Date?
+    public var dateOnly = false
+    public var durationMinutes: Int?
+    public var title: String?
+    public var attendees: [String] = []
+    public var location: String?
+    public var to: [String] = []
+    public var cc: [String] = []
+    public var bcc: [String] = []
+    public var subject: String?
+    public var body: String?
+    public var attachments: [String] = []
+    public var errors: [ParseIssue] = []
+    /// The zone `start` and `end` are written in.
+    public var timeZone: TimeZone = .current
+
+    public init() {}
+
+    /// Exactly the documented keys, in a fixed order, as one line of JSON.
+    public func json() -> String {
+        var out = "{"
+        func key(_ k: String) { out += (out.count > 1 ? "," : "") + "\"\(k)\":" }
+        func string(_ s: String?) -> String { s.map { "\"\(Self.escape($0))\"" } ?? "null" }
+        func list(_ items: [String]) -> String { "[" + items.map { "\"\(Self.escape($0))\"" }.joined(separator: ",") + "]" }
+        key("intent"); out += "\"\(intent.rawValue)\""
+        key("start"); out += string(start.map { Self.iso($0, timeZone) })
+        key("end"); out += string(end.map { Self.iso($0, timeZone) })
+        key("date_only"); out += dateOnly ? "true" : "false"
+        key("duration_minutes"); out += durationMinutes.map(String.init) ?? "null"
+        key("title"); out += string(title)
+        key("attendees"); out += list(attendees)
+        key("location"); out += string(location)
+        key("to"); out += list(to)
+        key("cc"); out += list(cc)
+        key("bcc"); out += list(bcc)
+        key("subject"); out += string(subject)
+        key("body"); out += string(body)
+        key("attachments"); out += list(attachments)
+        key("errors")
+        out += "[" + errors.map { "{\"field\":\(string($0.field)),\"code\":\(string($0.code)),\"message\":\(string($0.message))}" }.joined(separator: ",") + "]"
+        return out + "}"
+    }
+
+    /// ISO 8601 with seconds and the zone's offset at that instant (`2026-03-05T15:00:00-05:00`).
+    public static func iso(_ date: Date, _ zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let offset = zone.secondsFromGMT(for: date)
+        let sign = offset < 0 ? "-" : "+"
+        let a = abs(offset)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, sign, a / 3600, (a % 3600) / 60)
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
+    }
+}
+
+/// Reads English requests relative to a reference time and zone.
+public struct TaskParser: Sendable {
+    /// How to read `3/5`: month first (default), day first, or refuse to guess.
+    public enum DateOrder: String, Sendable { case mdy, dmy, ask }
+
+    public struct Configuration: Sendable {
+        public var dateOrder: DateOrder = .mdy
+        /// Names to addresses: `alice` → `alice@example.com`.
+        public var contacts: [String: String] = [:]
+        /// Part-of-day windows in hours `[start, end)`.
+        public var windows: [PartOfDay: (start: Int, end: Int)] = [:]
+        /// When a meeting in a part of the day starts.
+        public var defaultStarts: [PartOfDay: Int] = [:]
+        public init() {}
+    }
+
+    public var configuration: Configuration
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Longest input read; the rest is ignored with an error.
+    public static let maximumLength = 10_000
+
+    public func parse(_ text: String, now: Date, timeZone: TimeZone) -> ParsedTask {
+        var task = ParsedTask()
+        task.timeZone = timeZone
+        var scalars = Array(text.unicodeScalars)
+        if scalars.count > Self.maximumLength {
+            scalars.removeLast(scalars.count - Self.maximumLength)
+            task.errors.append(ParseIssue(field: "input", code: "invalid_input", message: "the request is longer than \(Self.maximumLength) characters"))
+        }
+        let tokens = Tokenizer.tokenize(scalars)
+        if tokens.isEmpty {
+            task.errors.append(ParseIssue(field: "input", code: "invalid_input", message: "the request is empty"))
+            return task
+        }
+        let chrono = Chronology(now: now, zone: timeZone)
+        let grammar = TemporalGrammar(tokens: tokens, chrono: chrono, dateOrder: TemporalGrammar.DateOrder(rawValue: configuration.dateOrder.rawValue) ?? .mdy)
+        let found = grammar.scan()
+        var windows: [PartOfDay: (start: Int, end: Int)] = [:]
+        for (k, v) in configuration.windows { windows[k] = v }
+        let resolver = TimeResolver(chrono: chrono, windows: windows, defaultStarts: configuration.defaultStarts)
+        var time = resolver.resolve(found)
+        task.intent = Self.intent(tokens)
+        var content = ContentReader(tokens: tokens, scalars: scalars, covered: time.covered, contacts: configuration.contacts, intent: task.intent)
+        content.read(into: &task)
+        // A bare length said in a scheduling request is the meeting's length ("30 minutes with Alice").
+        task.start = time.start
+        task.end = time.end
+        task.dateOnly = time.dateOnly
+        task.durationMinutes = time.durationMinutes
+        task.errors += time.errors
+        time.errors = []
+        check(&task, now: now)
+        return task
+    }
+
+    /// Errors for a request whose intent is clear but whose content is not.
+    func check(_ task: inout ParsedTask, now: Date) {
+        switch task.intent {
+        case .schedule:
+            if task.start == nil && !task.errors.contains(where: { $0.field == "start" }) {
+                task.errors.append(ParseIssue(field: "start", code: "missing_time", message: "say when: a day and a time, such as \"tomorrow at 3pm\""))
+            } else if task.dateOnly, !task.errors.contains(where: { $0.field == "start" }) {
+                task.errors.append(ParseIssue(field: "start", code: "missing_time", message: "say what time on that day, such as \"at 3pm\""))
+            }
+            if let start = task.start, start < now.addingTimeInterval(-60), !task.dateOnly {
+                task.errors.append(ParseIssue(field: "start", code: "time_in_past", message: "the start, \(ParsedTask.iso(start, task.timeZone)), has already passed"))
+            }
+            if task.attendees.isEmpty && task.errors.allSatisfy({ $0.code != "unknown_contact" && $0.code != "invalid_email" }) {
+                // A meeting with nobody is allowed (a focus block); nothing to add.
+            }
+        case .sendEmail:
+            if task.to.isEmpty && !task.errors.contains(where: { $0.code == "unknown_contact" || $0.code == "invalid_email" }) {
+                task.errors.append(ParseIssue(field: "to", code: "missing_recipient", message: "say who the e-mail is for: an address or a contact's name"))
+            }
+        case .unknown:
+            break
+        }
+    }
+
+    static let scheduleVerbs: Set<String> = [
+        "schedule", "meet", "meeting", "book", "arrange", "organize", "organise", "plan", "call", "sync", "setup",
+        "invite", "reserve", "block", "catch", "chat", "standup", "stand-up", "huddle", "lunch", "coffee", "dinner",
+        "breakfast", "appointment", "interview", "demo", "1:1", "review", "workshop", "session", "meetup", "hangout",
+        "calendar", "slot", "talk", "discuss", "retro", "retrospective", "kickoff", "onboarding", "training", "webinar",
+    ]
+    static let emailVerbs: Set<String> = ["email", "e-mail", "mail", "send", "write", "message", "reply", "forward", "notify", "ping", "drop", "shoot", "tell", "inform", "cc"]
+    static let refusals: Set<String> = ["cancel", "delete", "remove", "move", "reschedule", "postpone", "decline", "unschedule", "clear", "undo", "push", "shift"]
+
+    static func intent(_ tokens: [Token]) -> Intent {
+        var schedule = -1, email = -1, refusal = -1
+        for (index, token) in tokens.enumerated() where token.kind == .word {
+            let w = token.text
+            if refusals.contains(w), refusal < 0 { refusal = index }
+            if (w == "e" && index + 2 < tokens.count && tokens[index + 1].isPunct("-") && tokens[index + 2].is("mail")) || emailVerbs.contains(w) || w == "emails" {
+                if email < 0 { email = index }
+            }
+            if scheduleVerbs.contains(w) || (w == "set" && index + 1 < tokens.count && tokens[index + 1].is("up")) || (w == "put" && index + 1 < tokens.count && tokens[index + 1].is("in")) {
+                if schedule < 0 { schedule = index }
+            }
+        }
+        // "send an invite" is scheduling; "send a message" is e-mail. The earliest clear verb wins.
+        if refusal >= 0, refusal <= max(schedule, email), refusal < (schedule < 0 ? Int.max : schedule) || refusal < (email < 0 ? Int.max : email) {
+            return .unknown
+        }
+        if email >= 0, schedule >= 0 {
+            let w = tokens[email].text
+            if w == "send" || w == "drop" || w == "shoot" {
+                // "send an invite for a meeting" vs "send Bob the report"
+                let next = tokens.dropFirst(email + 1).prefix(3).map(\.text)
+                if next.contains("invite") || next.contains("invitation") || next.contains("meeting") { return .schedule }
+            }
+            return email < schedule ? .sendEmail : .schedule
+        }
+        if email >= 0 { return .sendEmail }
+        if schedule >= 0 { return .schedule }
+        return .unknown
+    }
+}

@@ -1,0 +1,127 @@
+/// One piece of a request: a word, a number, a punctuation mark, an e-mail address or a quoted text, with where
+/// it sits in the original text (offsets in Unicode scalars) so titles and bodies can be cut out verbatim.
+struct Token: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        case word
+        case number
+        case punct
+        case email
+        case quoted
+    }
+
+    var kind: Kind
+    /// Lower-cased text (for numbers, the digits; for quoted text, the inside as written).
+    var text: String
+    /// Offsets in the original text's scalars: `start..<end`.
+    var start: Int
+    var end: Int
+    /// Whether whitespace came right before this token.
+    var spaced: Bool
+
+    var number: Int? { kind == .number ? Int(text) : nil }
+    func `is`(_ word: String) -> Bool { kind == .word && text == word }
+    func isPunct(_ c: String) -> Bool { kind == .punct && text == c }
+}
+
+/// Splits text into tokens in one pass, linear in its length.
+enum Tokenizer {
+    static func isLetter(_ s: Unicode.Scalar) -> Bool {
+        s.properties.isAlphabetic
+    }
+
+    static func tokenize(_ scalars: [Unicode.Scalar]) -> [Token] {
+        var tokens: [Token] = []
+        tokens.reserveCapacity(scalars.count / 3)
+        var i = 0
+        var spaced = true
+        let n = scalars.count
+        while i < n {
+            let c = scalars[i]
+            if c.properties.isWhitespace {
+                spaced = true
+                i += 1
+                continue
+            }
+            // Quoted text: "..." or “...”; a lone apostrophe is punctuation.
+            if c == "\"" || c == "\u{201C}" {
+                let close: Unicode.Scalar = c == "\"" ? "\"" : "\u{201D}"
+                var j = i + 1
+                while j < n, scalars[j] != close { j += 1 }
+                if j < n {
+                    var inner = String.UnicodeScalarView()
+                    inner.append(contentsOf: scalars[(i + 1)..<j])
+                    tokens.append(Token(kind: .quoted, text: String(inner), start: i, end: j + 1, spaced: spaced))
+                    i = j + 1
+                    spaced = false
+                    continue
+                }
+            }
+            if c.properties.numericType != nil, c.isASCII {
+                var j = i
+                while j < n, scalars[j].isASCII, scalars[j].properties.numericType != nil { j += 1 }
+                // An e-mail address can start with digits.
+                if j < n, isEmailChar(scalars[j]) || scalars[j] == "@", let email = email(scalars, from: i) {
+                    tokens.append(Token(kind: .email, text: email.text, start: i, end: email.end, spaced: spaced))
+                    i = email.end
+                    spaced = false
+                    continue
+                }
+                var digits = String.UnicodeScalarView()
+                digits.append(contentsOf: scalars[i..<j])
+                tokens.append(Token(kind: .number, text: String(digits), start: i, end: j, spaced: spaced))
+                i = j
+                spaced = false
+                continue
+            }
+            if isLetter(c) {
+                if let email = email(scalars, from: i) {
+                    tokens.append(Token(kind: .email, text: email.text, start: i, end: email.end, spaced: spaced))
+                    i = email.end
+                    spaced = false
+                    continue
+                }
+                var j = i
+                while j < n, isLetter(scalars[j]) || (scalars[j] == "'" && j + 1 < n && isLetter(scalars[j + 1]))
+                    || (scalars[j] == "\u{2019}" && j + 1 < n && isLetter(scalars[j + 1]))
+                {
+                    j += 1
+                }
+                var word = String.UnicodeScalarView()
+                for s in scalars[i..<j] {
+                    if s == "\u{2019}" { word.append("'") } else { word.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars) }
+                }
+                tokens.append(Token(kind: .word, text: String(word), start: i, end: j, spaced: spaced))
+                i = j
+                spaced = false
+                continue
+            }
+            var p = String.UnicodeScalarView()
+            p.append(c == "\u{2013}" || c == "\u{2014}" ? "-" : c)
+            tokens.append(Token(kind: .punct, text: String(p), start: i, end: i + 1, spaced: spaced))
+            i += 1
+            spaced = false
+        }
+        return tokens
+    }
+
+    static func isEmailChar(_ s: Unicode.Scalar) -> Bool {
+        (s.isASCII && (s.properties.isAlphabetic || s.properties.numericType != nil)) || "._%+-'!#$&*=?^`{|}~/".unicodeScalars.contains(s)
+    }
+
+    /// An addr-spec starting at `i`: local part, `@`, a domain of labels with at least one dot. The address is
+    /// returned as written (validation happens later); `nil` when there is no `@` in the run.
+    static func email(_ s: [Unicode.Scalar], from i: Int) -> (text: String, end: Int)? {
+        var j = i
+        let n = s.count
+        while j < n, isEmailChar(s[j]), s[j] != "/" { j += 1 }
+        guard j < n, s[j] == "@", j > i else { return nil }
+        var k = j + 1
+        while k < n, s[k].isASCII, s[k].properties.isAlphabetic || s[k].properties.numericType != nil || s[k] == "-" || s[k] == "." { k += 1 }
+        // Trailing dots belong to the sentence.
+        while k > j + 1, s[k - 1] == "." { k -= 1 }
+        guard k > j + 1 else { return nil }
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: s[i..<k])
+        return (String(text), k)
+    }
+}
