@@ -21,6 +21,6 @@ struct SwitchboardCommand: AsyncParsableCommand {
             service failed or refused the call.
             """,
         version: SwitchboardVersion.current,
-        subcommands: [CallCommand.self, FilesCommand.self, IntegrationsCommand.self, AuthCommand.self, ConfigCommand.self, SecretsCommand.self]
+        subcommands: [CallCommand.self, ParseCommand.self, FilesCommand.self, IntegrationsCommand.self, AuthCommand.self, ConfigCommand.self, SecretsCommand.self]
     )
 }

@@ -106,7 +106,9 @@ struct ContentReader {
                 if let address = contacts[t.text] {
                     if people.firstName == nil { people.firstName = original(i..<(i + 1)) }
                     add(address, role: role, to: &people)
-                } else if isCapitalized(i), isNameSlot(i), !Self.notNames.contains(t.text), TemporalGrammarWords.isTemporal(t.text) == false {
+                } else if isNameSlot(i), !Self.commonWords.contains(t.text), !Self.notNames.contains(t.text), !Self.stop.contains(t.text),
+                    !TemporalGrammarWords.isTemporal(t.text), !TaskParser.scheduleVerbs.contains(t.text), !TaskParser.emailVerbs.contains(t.text)
+                {
                     task.errors.append(ParseIssue(field: intent == .sendEmail ? role : "attendees", code: "unknown_contact", message: "\(original(i..<(i + 1))) is not in contacts: add them under contacts: in the configuration, or write their address"))
                 }
             }
@@ -116,6 +118,21 @@ struct ContentReader {
     }
 
     static let notNames: Set<String> = ["i", "me", "us", "them", "him", "her", "everyone", "team", "the", "my", "our", "all", "a", "an", "boss", "manager"]
+
+    /// Words that follow "with" or "to" without being anyone's name.
+    static let commonWords: Set<String> = [
+        "the", "my", "our", "your", "his", "her", "their", "its", "a", "an", "some", "any", "all", "everyone", "everybody",
+        "team", "teams", "them", "him", "us", "me", "you", "it", "this", "that", "these", "those", "client", "clients",
+        "customer", "customers", "manager", "managers", "boss", "colleagues", "colleague", "friends", "friend", "family",
+        "people", "folks", "guys", "group", "board", "staff", "engineering", "sales", "marketing", "design", "product",
+        "hr", "legal", "finance", "ops", "support", "vendor", "vendors", "partner", "partners", "investors", "candidate",
+        "candidates", "recruiter", "doctor", "dentist", "someone", "anyone", "nobody", "whoever", "subject", "body",
+        "attachment", "say", "discuss", "talk", "review", "go", "be", "get", "have", "do", "make", "see", "check",
+        "regards", "love", "thanks", "please", "details", "agenda", "notes", "info", "priority", "respect", "care",
+        "and", "or", "to", "from", "about", "re", "on", "in", "at", "for", "by", "of", "as", "so", "if", "then",
+        "now", "soon", "later", "asap", "again", "both", "each", "other", "others", "new", "old", "whole", "entire",
+        "regard", "reference", "a", "lunch", "dinner", "coffee", "breakfast", "drinks", "meeting", "call", "sync",
+    ]
 
     /// Whether a capitalized word stands where a person's name would: right after "with", "invite", "to",
     /// "cc", "email", or in a list of people ("Alice and Bob", "Alice, Bob").
@@ -232,9 +249,10 @@ struct ContentReader {
                 if modifierStart < i, word(modifierStart) != "quick" {
                     return capitalizeFirst(original(modifierStart..<end))
                 }
-                if let who = people.firstName ?? people.all.first {
+                if let who = people.firstName {
                     return "\(name) with \(capitalizeFirst(who))"
                 }
+                if let who = people.all.first { return "\(name) with \(who)" }
                 return name
             }
             var modifierStart = i
@@ -242,7 +260,8 @@ struct ContentReader {
             if modifierStart < i { return capitalizeFirst(original(modifierStart..<end)) }
             return name
         }
-        if let who = people.firstName ?? people.all.first { return "Meeting with \(capitalizeFirst(who))" }
+        if let who = people.firstName { return "Meeting with \(capitalizeFirst(who))" }
+        if let who = people.all.first { return "Meeting with \(who)" }
         return nil
     }
 

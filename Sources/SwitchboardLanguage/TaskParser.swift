@@ -134,6 +134,13 @@ public struct TaskParser: Sendable {
         // A bare length said in a scheduling request is the meeting's length ("30 minutes with Alice").
         task.start = time.start
         task.end = time.end
+        if time.errors.contains(where: { $0.field == "start" && ["invalid_date", "invalid_time", "ambiguous_date"].contains($0.code) }) {
+            // Never a guess: a request with a date or time that cannot be read has no start.
+            task.start = nil
+            task.end = nil
+            time.dateOnly = false
+            time.durationMinutes = time.durationMinutes.flatMap { time.end == nil ? $0 : nil }
+        }
         task.dateOnly = time.dateOnly
         task.durationMinutes = time.durationMinutes
         task.errors += time.errors

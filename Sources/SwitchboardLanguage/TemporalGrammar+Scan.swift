@@ -31,6 +31,7 @@ extension TemporalGrammar {
         if let result = namedDate(i) { return withTime(result) }
         if let result = relativeDay(i) { return withTime(result) }
         if let result = offset(i) { return result }
+        if quantityStarts(skipFillers(isWord(i, "for") ? i + 1 : i)), let result = durationPhrase(i) { return result }
         if let result = clockRangeOrClock(i) { return result }
         if let result = durationPhrase(i) { return result }
         if let result = partOfDay(i) { return result }
@@ -325,6 +326,8 @@ extension TemporalGrammar {
         if punct(j, "'") { j += 1 }
         j = skipFillers(j)
         guard let (first, afterFirst) = clock(j, loose: true) else { return nil }
+        // A bare number past 24 is a quantity, never a time.
+        if first.meridiem == nil, !first.fixed || number(j) != nil, first.hour > 24, !punct(j + 1, ":") { return nil }
         // A bare number needs a reason to be a time.
         var k = afterFirst
         if punct(k, "'") { k += 1 }

@@ -1,0 +1,224 @@
+import ArgumentParser
+import Foundation
+import Switchboard
+
+struct ParseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parse",
+        abstract: "Understand one English request (or a stream of them) and print what it means as JSON.",
+        discussion: """
+            Prints one JSON object with exactly these keys: intent (schedule, send_email or unknown), start, end \
+            (ISO 8601 with the zone's offset, or null), date_only, duration_minutes, title, attendees, location, \
+            to, cc, bcc, subject, body, attachments, errors. A request that cannot be understood exactly gets \
+            errors ({field, code, message}) instead of guesses. Exit code 0 whenever it answered.
+
+            Times are read relative to --now (default: the current time) in --timezone (an IANA name; default: \
+            the offset of --now, else the system's zone). Names resolve through `contacts:` in the configuration; \
+            `language.date_order: mdy | dmy | ask` decides how 3/5 reads. See docs/LANGUAGE.md.
+
+            Examples:
+              switchboard parse "schedule 30 minutes with alice@example.com tomorrow at 3pm"
+              switchboard parse "next Tuesday at 3pm" --now 2026-03-05T10:00:00-05:00 --timezone America/New_York
+              echo '{"text": "email bob@example.com saying hi", "now": "2026-03-05T10:00:00Z"}' | switchboard parse --jsonl
+            """
+    )
+
+    @Argument(help: "The request. Omit it with --jsonl.")
+    var text: String?
+
+    @Option(name: .long, help: ArgumentHelp("The reference time, ISO 8601 (with an offset, or in --timezone).", valueName: "time"))
+    var now: String?
+
+    @Option(name: .long, help: ArgumentHelp("The request's IANA time zone, such as Europe/Paris or Etc/GMT+5.", valueName: "zone"))
+    var timezone: String?
+
+    @Flag(name: .long, help: "Read JSON lines {\"text\", \"now\", \"timezone\"} from stdin; write one result line for each, in order.")
+    var jsonl = false
+
+    @OptionGroup(title: "Global options")
+    var globals: GlobalOptions
+
+    func run() throws {
+        let parser = TaskParser(configuration: try Self.languageConfiguration(try globals.loadConfiguration()))
+        if jsonl {
+            if text != nil { throw CLIError.usage("give the request as an argument or use --jsonl, not both") }
+            Self.stream(parser: parser, defaultNow: now, defaultZone: timezone)
+            return
+        }
+        guard let text else { throw CLIError.usage("give the request to parse, such as: switchboard parse \"lunch with bob@example.com tomorrow at noon\"") }
+        let (date, zone, problem) = Self.reference(now: now, timezone: timezone)
+        if let problem { throw CLIError.usage(problem) }
+        print(parser.parse(text, now: date, timeZone: zone).json())
+    }
+
+    /// The reference time and zone, or a message saying which of them is wrong.
+    static func reference(now: String?, timezone: String?) -> (Date, TimeZone, String?) {
+        var zone = TimeZone.current
+        var explicitZone = false
+        if let timezone {
+            guard let named = TimeZone(identifier: timezone) else {
+                return (Date(), zone, "unknown time zone \(timezone): use an IANA name such as Europe/Paris, America/New_York or Etc/GMT+5")
+            }
+            zone = named
+            explicitZone = true
+        }
+        guard let now else { return (Date(), zone, nil) }
+        guard let (date, offset) = parseTime(now, zone: zone) else {
+            return (Date(), zone, "cannot read the time \(now): write it as ISO 8601, such as 2026-03-05T10:00:00-05:00")
+        }
+        if !explicitZone, let offset, let fixed = TimeZone(secondsFromGMT: offset) { zone = fixed }
+        return (date, zone, nil)
+    }
+
+    /// ISO 8601 with an offset (`Z`, `+01:00`), or without one in `zone`; seconds and fractions optional.
+    static func parseTime(_ text: String, zone: TimeZone) -> (Date, Int?)? {
+        let scalars = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        func digits(_ at: Int, _ count: Int) -> Int? {
+            guard at + count <= scalars.count else { return nil }
+            var value = 0
+            for b in scalars[at..<(at + count)] {
+                guard b >= 48, b <= 57 else { return nil }
+                value = value * 10 + Int(b - 48)
+            }
+            return value
+        }
+        guard let year = digits(0, 4), scalars.count >= 10, scalars[4] == UInt8(ascii: "-"), let month = digits(5, 2),
+            scalars[7] == UInt8(ascii: "-"), let day = digits(8, 2)
+        else { return nil }
+        var hour = 0, minute = 0, second = 0
+        var i = 10
+        if i < scalars.count, scalars[i] == UInt8(ascii: "T") || scalars[i] == UInt8(ascii: " ") {
+            guard let h = digits(i + 1, 2), i + 3 < scalars.count, scalars[i + 3] == UInt8(ascii: ":"), let m = digits(i + 4, 2) else { return nil }
+            hour = h; minute = m; i += 6
+            if i < scalars.count, scalars[i] == UInt8(ascii: ":") {
+                guard let s = digits(i + 1, 2) else { return nil }
+                second = s; i += 3
+                if i < scalars.count, scalars[i] == UInt8(ascii: ".") {
+                    i += 1
+                    while i < scalars.count, scalars[i] >= 48, scalars[i] <= 57 { i += 1 }
+                }
+            }
+        }
+        var offset: Int?
+        if i < scalars.count {
+            if scalars[i] == UInt8(ascii: "Z") || scalars[i] == UInt8(ascii: "z") {
+                offset = 0; i += 1
+            } else if scalars[i] == UInt8(ascii: "+") || scalars[i] == UInt8(ascii: "-") {
+                let sign = scalars[i] == UInt8(ascii: "-") ? -1 : 1
+                guard let oh = digits(i + 1, 2) else { return nil }
+                var om = 0
+                if i + 3 < scalars.count, scalars[i + 3] == UInt8(ascii: ":") { guard let m = digits(i + 4, 2) else { return nil }; om = m; i += 6 } else if let m = digits(i + 3, 2) { om = m; i += 5 } else { i += 3 }
+                offset = sign * (oh * 3600 + om * 60)
+            }
+            guard i == scalars.count else { return nil }
+        }
+        guard month >= 1, month <= 12, day >= 1, day <= 31, hour <= 23, minute <= 59, second <= 60 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = offset.flatMap { TimeZone(secondsFromGMT: $0) } ?? zone
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)) else { return nil }
+        let check = calendar.dateComponents([.day], from: date)
+        guard check.day == day else { return nil }
+        return (date, offset)
+    }
+
+    static func languageConfiguration(_ configuration: Configuration) throws -> TaskParser.Configuration {
+        var result = TaskParser.Configuration()
+        result.contacts = configuration.contacts
+        guard let language = configuration.language, let entries = language.entries else { return result }
+        for entry in entries {
+            switch entry.key {
+            case "date_order":
+                guard let value = entry.node.scalar?.lowercased(), let order = TaskParser.DateOrder(rawValue: value) else {
+                    throw CLIError.usage("\(entry.node.location): language.date_order must be mdy, dmy or ask")
+                }
+                result.dateOrder = order
+            case "windows", "meeting_starts":
+                for window in entry.node.entries ?? [] {
+                    guard let part = PartOfDay(rawValue: window.key) else {
+                        throw CLIError.usage("\(window.keyLocation): language.\(entry.key).\(window.key) is not a part of the day (morning, afternoon, evening, night)")
+                    }
+                    let text = window.node.scalar ?? ""
+                    let hours = text.split(whereSeparator: { $0 == "-" || $0 == " " }).compactMap { Int($0.split(separator: ":").first ?? "") }
+                    if entry.key == "windows" {
+                        guard hours.count == 2, hours[0] >= 0, hours[1] <= 24, hours[0] < hours[1] else {
+                            throw CLIError.usage("\(window.node.location): language.windows.\(window.key) must be hours like \"08:00-12:00\"")
+                        }
+                        result.windows[part] = (hours[0], hours[1])
+                    } else {
+                        guard hours.count == 1, hours[0] >= 0, hours[0] < 24 else {
+                            throw CLIError.usage("\(window.node.location): language.meeting_starts.\(window.key) must be an hour like \"14:00\"")
+                        }
+                        result.defaultStarts[part] = hours[0]
+                    }
+                }
+            default:
+                throw CLIError.usage("\(entry.keyLocation): unknown key language.\(entry.key) (known: date_order, windows, meeting_starts)")
+            }
+        }
+        return result
+    }
+
+    /// JSON lines in, one result line out for each, flushed whenever the input has nothing more ready.
+    static func stream(parser: TaskParser, defaultNow: String?, defaultZone: String?) {
+        var output = [UInt8]()
+        output.reserveCapacity(1 << 16)
+        var pending = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        func flush() {
+            var offset = 0
+            while offset < output.count {
+                let n = output.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, output.count - offset) }
+                if n <= 0 { if errno == EINTR { continue }; Glibc.exit(0) }
+                offset += n
+            }
+            output.removeAll(keepingCapacity: true)
+        }
+        func handle(_ line: ArraySlice<UInt8>) {
+            var line = line
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            let result = answer(Data(line), parser: parser, defaultNow: defaultNow, defaultZone: defaultZone)
+            output.append(contentsOf: result.utf8)
+            output.append(UInt8(ascii: "\n"))
+        }
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; break }
+            if n == 0 { break }
+            pending.append(contentsOf: buffer[0..<n])
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                handle(pending[start..<newline])
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+            flush()
+        }
+        if !pending.isEmpty { handle(pending[...]) }
+        flush()
+    }
+
+    static func answer(_ line: Data, parser: TaskParser, defaultNow: String?, defaultZone: String?) -> String {
+        func invalid(_ message: String) -> String {
+            var task = ParsedTask()
+            task.errors = [ParseIssue(field: "input", code: "invalid_input", message: message)]
+            return task.json()
+        }
+        let value: JSONValue
+        do { value = try JSONValue.parse(line) } catch { return invalid("the line is not a JSON object: \((error as? IntegrationError)?.message ?? "\(error)")") }
+        guard case .object(let fields) = value else { return invalid("the line is not a JSON object") }
+        guard case .string(let text)? = fields["text"] else { return invalid("the line has no \"text\" string") }
+        var now = defaultNow
+        if let field = fields["now"] {
+            guard case .string(let s) = field else { return invalid("\"now\" must be an ISO 8601 string") }
+            now = s
+        }
+        var zone = defaultZone
+        if let field = fields["timezone"], field != .null {
+            guard case .string(let s) = field else { return invalid("\"timezone\" must be an IANA zone name") }
+            zone = s
+        }
+        let (date, timeZone, problem) = reference(now: now, timezone: zone)
+        if let problem { return invalid(problem) }
+        return parser.parse(text, now: date, timeZone: timeZone).json()
+    }
+}
