@@ -220,7 +220,7 @@ struct ContentReader {
             case "about", "regarding", "titled", "called", "named", "re", "concerning":
                 start = i + 1
                 if t.text == "re", i + 1 < tokens.count, tokens[i + 1].isPunct(":") { start = i + 2 }
-                if t.text == "called", i > 0, TaskParser.scheduleVerbs.contains(word(i - 1) ?? "") { start = nil }
+                if t.text == "called", isWord(i - 1, "i", "we", "he", "she", "they", "you", "who", "just") { start = nil }
             case "discuss", "review", "go":
                 if t.text == "go", isWord(i + 1, "over") { start = i + 2 } else if isWord(i - 1, "to") { start = i + 1 }
             case "topic", "agenda":

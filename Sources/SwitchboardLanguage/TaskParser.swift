@@ -178,12 +178,22 @@ public struct TaskParser: Sendable {
         "invite", "reserve", "block", "catch", "chat", "standup", "stand-up", "huddle", "lunch", "coffee", "dinner",
         "breakfast", "appointment", "interview", "demo", "1:1", "review", "workshop", "session", "meetup", "hangout",
         "calendar", "slot", "talk", "discuss", "retro", "retrospective", "kickoff", "onboarding", "training", "webinar",
+        "planning", "brainstorm", "offsite", "presentation", "catchup", "checkin", "party", "drinks", "dentist", "haircut",
     ]
     static let emailVerbs: Set<String> = ["email", "e-mail", "mail", "send", "write", "message", "reply", "forward", "notify", "ping", "drop", "shoot", "tell", "inform", "cc"]
     static let refusals: Set<String> = ["cancel", "delete", "remove", "move", "reschedule", "postpone", "decline", "unschedule", "clear", "undo", "push", "shift"]
 
     static func intent(_ tokens: [Token]) -> Intent {
         var schedule = -1, email = -1, refusal = -1
+        for (index, token) in tokens.enumerated() where token.kind == .number && token.text == "1" {
+            // "1:1"
+            if index + 2 < tokens.count, tokens[index + 1].isPunct(":"), tokens[index + 2].text == "1", tokens[index + 2].kind == .number,
+                !tokens[index + 1].spaced
+            {
+                schedule = index
+                break
+            }
+        }
         for (index, token) in tokens.enumerated() where token.kind == .word {
             let w = token.text
             if refusals.contains(w), refusal < 0 { refusal = index }
@@ -191,7 +201,7 @@ public struct TaskParser: Sendable {
                 if email < 0 { email = index }
             }
             if scheduleVerbs.contains(w) || (w == "set" && index + 1 < tokens.count && tokens[index + 1].is("up")) || (w == "put" && index + 1 < tokens.count && tokens[index + 1].is("in")) {
-                if schedule < 0 { schedule = index }
+                if schedule < 0 || schedule > index { schedule = index }
             }
         }
         // "send an invite" is scheduling; "send a message" is e-mail. The earliest clear verb wins.

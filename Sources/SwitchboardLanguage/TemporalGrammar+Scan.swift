@@ -23,7 +23,7 @@ extension TemporalGrammar {
             var j = i + 1
             if punct(j, "."), tight(j) { j += 1 }
             if punct(j, ",") { j += 1 }
-            if var (f, next) = numericDate(j) {
+            if case (var f, let next)? = numericDate(j) {
                 f.range = i..<next
                 return withTime((f, next))
             }
@@ -135,7 +135,7 @@ extension TemporalGrammar {
             }
             switch period {
             case "day", "today":
-                return (Found(piece: .clock(Clock(hour: 17, fixed: true)), range: i..<k), k)
+                return (Found(piece: .clock(Clock(hour: 24, fixed: true)), range: i..<k), k)
             case "week":
                 let friday = weekdayDay(6, modifier: nil)
                 return (Found(piece: .window(friday, chrono.adding(days: 1, to: friday)), range: i..<k), k)
@@ -279,18 +279,25 @@ extension TemporalGrammar {
 
     func quantityStarts(_ i: Int) -> Bool {
         guard let (_, after) = quantity(i) else { return false }
+        // 1530h is a time of day, not 1,530 hours.
+        if digits(i) >= 3, isWord(after, "h"), tight(after) { return false }
         return unit(after) != nil
     }
 
-    /// Adds minutes, using calendar months and years for those units.
+    /// Adds minutes: whole days, weeks, months and years on the calendar (the same clock time on the day it
+    /// lands on, across DST changes), the rest as elapsed time.
     func add(minutes: Double, largest: Vocabulary.Unit, to base: inout Date) -> Date {
+        var months = 0
+        var rest = minutes
         if largest == .month || largest == .year {
-            let months = Int((minutes / Vocabulary.Unit.month.minutes).rounded())
-            let day = chrono.adding(months: months, to: chrono.today)
-            let rest = minutes - Double(months) * Vocabulary.Unit.month.minutes
-            return chrono.date(day, chrono.nowHour, chrono.nowMinute, chrono.nowSecond).addingTimeInterval(rest * 60)
+            months = Int((minutes / Vocabulary.Unit.month.minutes).rounded(.towardZero))
+            rest -= Double(months) * Vocabulary.Unit.month.minutes
         }
-        return base.addingTimeInterval(minutes * 60)
+        guard largest.minutes >= Vocabulary.Unit.day.minutes else { return base.addingTimeInterval(minutes * 60) }
+        let days = Int((rest / 1440).rounded(.towardZero))
+        rest -= Double(days) * 1440
+        let day = chrono.adding(days: days, to: chrono.adding(months: months, to: chrono.today))
+        return chrono.date(day, chrono.nowHour, chrono.nowMinute, chrono.nowSecond).addingTimeInterval(rest * 60)
     }
 
     // MARK: Durations: for 45 minutes, an hour and a half, 30 min, 1h30, 90-minute
@@ -345,6 +352,7 @@ extension TemporalGrammar {
         }
         let bare = first.isAmbiguous && first.meridiem == nil && !first.fixed && number(j) != nil && !punct(j + 1, ":")
         let wordHour = first.isAmbiguous && number(j) == nil && first.meridiem == nil && !isWord(afterFirst - 1, "oclock", "clock")
+            && !isWord(j, "half", "quarter") && !isWord(j + 1, "past", "to", "after")
         if bare || wordHour {
             let reason = introduced || partFollows(afterFirst) || isWord(afterFirst - 1, "oclock", "clock")
                 || isWord(i - 1, "by", "until", "before", "after", "tonight", "morning", "afternoon", "evening", "today", "tomorrow", "since")

@@ -187,7 +187,8 @@ struct TemporalGrammar {
             switch w {
             case "noon": return finishClock(Clock(hour: 12, fixed: true), i + 1)
             case "midnight": return finishClock(Clock(hour: 24, fixed: true), i + 1)
-            case "eod", "cob", "eob": return finishClock(Clock(hour: 17, fixed: true), i + 1)
+            case "eod", "eob": return finishClock(Clock(hour: 24, fixed: true), i + 1)
+            case "cob": return finishClock(Clock(hour: 17, fixed: true), i + 1)
             case "half", "quarter":
                 // half past 4, quarter to 10, quarter past 3
                 guard isWord(i + 1, "past", "to", "after", "before", "til") else { return nil }
