@@ -56,13 +56,23 @@ public struct ParsedTask: Sendable, Equatable {
 
     /// ISO 8601 with seconds and the zone's offset at that instant (`2026-03-05T15:00:00-05:00`).
     public static func iso(_ date: Date, _ zone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let offset = zone.secondsFromGMT(for: date)
-        let sign = offset < 0 ? "-" : "+"
+        let local = Int(date.timeIntervalSince1970.rounded(.down)) + offset
+        let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
+        let seconds = local - days * 86400
+        let day = Chronology.day(fromOrdinal: days)
+        var out = ""
+        out.reserveCapacity(25)
+        func two(_ n: Int) { if n < 10 { out += "0" }; out += String(n) }
+        let year = day.year
+        if year < 1000 { out += String(repeating: "0", count: year < 10 ? 3 : year < 100 ? 2 : 1) }
+        out += String(year)
+        out += "-"; two(day.month); out += "-"; two(day.day)
+        out += "T"; two(seconds / 3600); out += ":"; two((seconds % 3600) / 60); out += ":"; two(seconds % 60)
         let a = abs(offset)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, sign, a / 3600, (a % 3600) / 60)
+        out += offset < 0 ? "-" : "+"
+        two(a / 3600); out += ":"; two((a % 3600) / 60)
+        return out
     }
 
     static func escape(_ s: String) -> String {

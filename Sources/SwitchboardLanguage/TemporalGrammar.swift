@@ -42,8 +42,7 @@ struct TemporalGrammar {
 
     func word(_ i: Int) -> String? {
         guard i >= 0, i < tokens.count, tokens[i].kind == .word else { return nil }
-        let text = tokens[i].text
-        return Vocabulary.aliases[text] ?? text
+        return tokens[i].normalized
     }
 
     func isWord(_ i: Int, _ options: String...) -> Bool {
@@ -79,7 +78,7 @@ struct TemporalGrammar {
         if let n = number(i) {
             value = Double(n)
             i += 1
-            if punct(i, "."), tight(i), let fraction = number(i + 1), tight(i + 1) {
+            if punct(i, "."), tight(i), number(i + 1) != nil, tight(i + 1) {
                 value = Double("\(n).\(tokens[i + 1].text)") ?? value
                 i += 2
             }
@@ -108,9 +107,8 @@ struct TemporalGrammar {
 
     /// A unit word, also glued to its number (`30min`, `2hrs`, `1d`).
     func unit(_ i: Int) -> (Vocabulary.Unit, Int)? {
-        guard let w = word(i) else { return nil }
-        if let unit = Vocabulary.units[w] { return (unit, i + 1) }
-        return nil
+        guard i >= 0, i < tokens.count, let unit = tokens[i].lexeme.unit else { return nil }
+        return (unit, i + 1)
     }
 
     /// `N unit` repeated (`1d 2hr 5min`, `1 day, 2 hours and 5 minutes`, `an hour and a half`, `1h30`); the

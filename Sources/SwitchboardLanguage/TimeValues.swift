@@ -72,11 +72,14 @@ struct Chronology: Sendable {
         calendar.firstWeekday = 2
         self.calendar = calendar
         self.now = now
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
-        today = Day(year: c.year!, month: c.month!, day: c.day!)
-        nowHour = c.hour!
-        nowMinute = c.minute!
-        nowSecond = c.second!
+        // Local wall time by arithmetic: Calendar's component APIs cost microseconds each.
+        let local = Int((now.timeIntervalSince1970).rounded(.down)) + zone.secondsFromGMT(for: now)
+        let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
+        let secondsOfDay = local - days * 86400
+        today = Self.day(fromOrdinal: days)
+        nowHour = secondsOfDay / 3600
+        nowMinute = (secondsOfDay % 3600) / 60
+        nowSecond = secondsOfDay % 60
     }
 
     var zone: TimeZone { calendar.timeZone }
@@ -95,7 +98,9 @@ struct Chronology: Sendable {
     }
 
     /// Days since 1970-01-01 (proleptic Gregorian), for arithmetic without Foundation.
-    func ordinal(_ d: Day) -> Int {
+    func ordinal(_ d: Day) -> Int { Self.ordinal(d) }
+
+    static func ordinal(_ d: Day) -> Int {
         let y = d.month <= 2 ? d.year - 1 : d.year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -105,7 +110,9 @@ struct Chronology: Sendable {
         return era * 146_097 + doe - 719_468
     }
 
-    func day(fromOrdinal z0: Int) -> Day {
+    func day(fromOrdinal z0: Int) -> Day { Self.day(fromOrdinal: z0) }
+
+    static func day(fromOrdinal z0: Int) -> Day {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -135,22 +142,26 @@ struct Chronology: Sendable {
     /// The instant of `hour:minute:second` on `day` in the zone (or in `zone` when given). A time that does not
     /// exist (a spring-forward gap) moves forward, as clocks do.
     func date(_ day: Day, _ hour: Int = 0, _ minute: Int = 0, _ second: Int = 0, zone: TimeZone? = nil) -> Date {
-        var calendar = self.calendar
-        if let zone { calendar.timeZone = zone }
-        var components = DateComponents()
-        components.year = day.year
-        components.month = day.month
-        components.day = day.day
-        components.hour = hour == 24 ? 0 : hour
-        components.minute = minute
-        components.second = second
-        var date = calendar.date(from: components) ?? now
-        if hour == 24 { date = calendar.date(byAdding: .day, value: 1, to: date) ?? date }
-        return date
+        let zone = zone ?? calendar.timeZone
+        let local = Self.ordinal(day) * 86400 + hour * 3600 + minute * 60 + second
+        // The offset in force at that wall time: try the offset at the naive instant, then correct once. A wall
+        // time inside a spring-forward gap moves forward by the gap, as clocks do.
+        let first = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
+        var instant = local - first
+        let second = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant)))
+        if second != first {
+            let retry = local - second
+            if zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(retry))) == second {
+                instant = retry
+            } else {
+                instant = local - min(first, second)
+            }
+        }
+        return Date(timeIntervalSince1970: TimeInterval(instant))
     }
 
     func day(of date: Date) -> Day {
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return Day(year: c.year!, month: c.month!, day: c.day!)
+        let local = Int(date.timeIntervalSince1970.rounded(.down)) + calendar.timeZone.secondsFromGMT(for: date)
+        return Self.day(fromOrdinal: local >= 0 ? local / 86400 : (local - 86399) / 86400)
     }
 }

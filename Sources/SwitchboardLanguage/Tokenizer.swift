@@ -17,6 +17,37 @@ struct Token: Sendable, Equatable {
     var end: Int
     /// Whether whitespace came right before this token.
     var spaced: Bool
+    /// For words: the spelling the grammar reads (`tmrw` → `tomorrow`), and what the vocabulary knows of it,
+    /// looked up once here rather than by every rule.
+    var normalized: String = ""
+    var lexeme = Lexeme()
+
+    struct Lexeme: Sendable, Equatable {
+        var unit: Vocabulary.Unit?
+        var month: Int?
+        var weekday: Int?
+        var numberWord: Int?
+        var ordinalWord: Int?
+    }
+
+    init(kind: Kind, text: String, start: Int, end: Int, spaced: Bool) {
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.end = end
+        self.spaced = spaced
+        if kind == .word {
+            let n = Vocabulary.aliases[text] ?? text
+            normalized = n
+            lexeme = Lexeme(
+                unit: Vocabulary.units[n],
+                month: Vocabulary.months[n],
+                weekday: Vocabulary.weekdays[n],
+                numberWord: Vocabulary.numberWords[n],
+                ordinalWord: Vocabulary.ordinalWords[n]
+            )
+        }
+    }
 
     var number: Int? { kind == .number ? Int(text) : nil }
     func `is`(_ word: String) -> Bool { kind == .word && text == word }
@@ -26,7 +57,15 @@ struct Token: Sendable, Equatable {
 /// Splits text into tokens in one pass, linear in its length.
 enum Tokenizer {
     static func isLetter(_ s: Unicode.Scalar) -> Bool {
-        s.properties.isAlphabetic
+        if s.value < 128 { return (s.value | 0x20) >= 97 && (s.value | 0x20) <= 122 }
+        return s.properties.isAlphabetic
+    }
+
+    static func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 48 && s.value <= 57 }
+
+    static func isSpace(_ s: Unicode.Scalar) -> Bool {
+        if s.value < 128 { return s.value == 32 || (s.value >= 9 && s.value <= 13) }
+        return s.properties.isWhitespace
     }
 
     static func tokenize(_ scalars: [Unicode.Scalar]) -> [Token] {
@@ -37,7 +76,7 @@ enum Tokenizer {
         let n = scalars.count
         while i < n {
             let c = scalars[i]
-            if c.properties.isWhitespace {
+            if isSpace(c) {
                 spaced = true
                 i += 1
                 continue
@@ -56,9 +95,9 @@ enum Tokenizer {
                     continue
                 }
             }
-            if c.properties.numericType != nil, c.isASCII {
+            if isDigit(c) {
                 var j = i
-                while j < n, scalars[j].isASCII, scalars[j].properties.numericType != nil { j += 1 }
+                while j < n, isDigit(scalars[j]) { j += 1 }
                 // An e-mail address can start with digits.
                 if j < n, isEmailChar(scalars[j]) || scalars[j] == "@", let email = email(scalars, from: i) {
                     tokens.append(Token(kind: .email, text: email.text, start: i, end: email.end, spaced: spaced))
@@ -66,15 +105,15 @@ enum Tokenizer {
                     spaced = false
                     continue
                 }
-                var digits = String.UnicodeScalarView()
-                digits.append(contentsOf: scalars[i..<j])
-                tokens.append(Token(kind: .number, text: String(digits), start: i, end: j, spaced: spaced))
+                var digits = ""
+                for s in scalars[i..<j] { digits.unicodeScalars.append(s) }
+                tokens.append(Token(kind: .number, text: digits, start: i, end: j, spaced: spaced))
                 i = j
                 spaced = false
                 continue
             }
             if isLetter(c) {
-                if let email = email(scalars, from: i) {
+                if scalars.count > i, let email = email(scalars, from: i) {
                     tokens.append(Token(kind: .email, text: email.text, start: i, end: email.end, spaced: spaced))
                     i = email.end
                     spaced = false
@@ -86,11 +125,17 @@ enum Tokenizer {
                 {
                     j += 1
                 }
-                var word = String.UnicodeScalarView()
+                var word = ""
                 for s in scalars[i..<j] {
-                    if s == "\u{2019}" { word.append("'") } else { word.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars) }
+                    if s.value < 128 {
+                        word.unicodeScalars.append(s.value >= 65 && s.value <= 90 ? Unicode.Scalar(s.value + 32)! : s)
+                    } else if s == "\u{2019}" {
+                        word.unicodeScalars.append("'")
+                    } else {
+                        word.unicodeScalars.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
+                    }
                 }
-                tokens.append(Token(kind: .word, text: String(word), start: i, end: j, spaced: spaced))
+                tokens.append(Token(kind: .word, text: word, start: i, end: j, spaced: spaced))
                 i = j
                 spaced = false
                 continue
@@ -104,8 +149,11 @@ enum Tokenizer {
         return tokens
     }
 
+    static let emailPunctuation: Set<UInt32> = Set("._%+-'!#$&*=?^`{|}~/".unicodeScalars.map(\.value))
+
     static func isEmailChar(_ s: Unicode.Scalar) -> Bool {
-        (s.isASCII && (s.properties.isAlphabetic || s.properties.numericType != nil)) || "._%+-'!#$&*=?^`{|}~/".unicodeScalars.contains(s)
+        guard s.value < 128 else { return false }
+        return isLetter(s) || isDigit(s) || emailPunctuation.contains(s.value)
     }
 
     /// An addr-spec starting at `i`: local part, `@`, a domain of labels with at least one dot. The address is
@@ -116,7 +164,7 @@ enum Tokenizer {
         while j < n, isEmailChar(s[j]), s[j] != "/" { j += 1 }
         guard j < n, s[j] == "@", j > i else { return nil }
         var k = j + 1
-        while k < n, s[k].isASCII, s[k].properties.isAlphabetic || s[k].properties.numericType != nil || s[k] == "-" || s[k] == "." { k += 1 }
+        while k < n, s[k].value < 128, isLetter(s[k]) || isDigit(s[k]) || s[k] == "-" || s[k] == "." { k += 1 }
         // Trailing dots belong to the sentence.
         while k > j + 1, s[k - 1] == "." { k -= 1 }
         guard k > j + 1 else { return nil }
