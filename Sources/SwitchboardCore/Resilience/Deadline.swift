@@ -26,9 +26,10 @@ public func withDeadline<T: Sendable>(
 
 /// Runs `body`, failing with `timeoutError()` if it has not finished by `deadline` on the watch's clock.
 ///
-/// Same contract as ``withDeadline(_:clock:timeoutError:_:)``, but the deadline is kept by a shared
-/// ``DeadlineWatch`` instead of a timer per call: the body runs in one child task, and the watch's single sleeper
-/// cancels it when the deadline passes. Cancelling the calling task cancels the body too.
+/// Like ``withDeadline(_:clock:timeoutError:_:)``, but the deadline is kept by a shared ``DeadlineWatch`` instead
+/// of a timer per call: the body runs in one task, and when the deadline passes the watch's single sleeper
+/// cancels it and the caller gets `timeoutError()` at once, even if the body is slow to stop. Cancelling the
+/// calling task cancels the body too.
 public func withDeadline<T: Sendable>(
     _ deadline: Duration,
     watch: DeadlineWatch,
@@ -36,25 +37,23 @@ public func withDeadline<T: Sendable>(
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     if watch.clock.now >= deadline { throw timeoutError() }
-    let outcome = DeadlineWatch.Outcome()
+    let race = DeadlineWatch.Race<T>()
     let task = Task {
-        defer { outcome.finish() }
-        return try await body()
+        do {
+            race.finish(.success(try await body()))
+        } catch {
+            race.finish(.failure(error))
+        }
     }
     let ticket = watch.add(deadline) {
-        if outcome.expire() { task.cancel() }
+        // The caller gets its answer at the deadline even if the body is slow to notice the cancellation.
+        if race.finish(.failure(timeoutError())) { task.cancel() }
     }
     defer { watch.remove(ticket) }
-    do {
-        return try await withTaskCancellationHandler {
-            try await task.value
-        } onCancel: {
-            task.cancel()
-        }
-    } catch {
-        // Only a body stopped by the deadline is a timeout; one that failed on its own keeps its error.
-        if outcome.expired { throw timeoutError() }
-        throw error
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in race.install(continuation) }
+    } onCancel: {
+        task.cancel()
     }
 }
 
@@ -69,13 +68,41 @@ public final class DeadlineWatch: Sendable {
         fileprivate let id: UInt64
     }
 
-    /// Whether a call finished before its deadline or was stopped by it; whichever happens first wins.
-    final class Outcome: Sendable {
-        private let state = Atomic<UInt8>(0)  // 0 running, 1 finished, 2 expired
-        func finish() { _ = state.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing) }
-        /// Marks the call expired; `false` when it had already finished.
-        func expire() -> Bool { state.compareExchange(expected: 0, desired: 2, ordering: .acquiringAndReleasing).exchanged }
-        var expired: Bool { state.load(ordering: .acquiring) == 2 }
+    /// The first of the body's result and the deadline's timeout, handed to the waiting caller once.
+    final class Race<T: Sendable>: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<T, any Error>?
+            var outcome: Result<T, any Error>?
+            var delivered = false
+        }
+        private let state = Mutex(State())
+
+        /// Records an outcome; `false` when another one came first.
+        @discardableResult
+        func finish(_ outcome: Result<T, any Error>) -> Bool {
+            let (won, continuation) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?) in
+                guard state.outcome == nil else { return (false, nil) }
+                state.outcome = outcome
+                guard let continuation = state.continuation, !state.delivered else { return (true, nil) }
+                state.delivered = true
+                state.continuation = nil
+                return (true, continuation)
+            }
+            continuation?.resume(with: outcome)
+            return won
+        }
+
+        func install(_ continuation: CheckedContinuation<T, any Error>) {
+            let ready = state.withLock { state -> Result<T, any Error>? in
+                if let outcome = state.outcome, !state.delivered {
+                    state.delivered = true
+                    return outcome
+                }
+                state.continuation = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
     }
 
     private struct Pending: Comparable {
