@@ -152,6 +152,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardLanguageTests",
             dependencies: ["SwitchboardLanguage"],
+            exclude: ["CorpusSource"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

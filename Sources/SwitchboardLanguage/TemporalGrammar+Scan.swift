@@ -39,6 +39,8 @@ extension TemporalGrammar {
             switch w {
             case "before", "by", "until", "after", "from", "since", "between", "starting", "ending", "due":
                 return (Found(piece: .marker(w), range: i..<(i + 1)), i + 1)
+            case "no":
+                if isWord(i + 1, "later"), isWord(i + 2, "than") { return (Found(piece: .marker("by"), range: i..<(i + 3)), i + 3) }
             case "now", "asap", "immediately":
                 return (Found(piece: .instant(chrono.now, dayLevel: false), range: i..<(i + 1)), i + 1)
             default:
@@ -218,7 +220,9 @@ extension TemporalGrammar {
     func offset(_ i: Int) -> (Found, Int)? {
         // in N units / within N units / after N units
         if isWord(i, "in", "within", "after") {
-            let start = skipFillers(i + 1)
+            var start = skipFillers(i + 1)
+            if isWord(i, "within"), isWord(start, "the") { start += 1 }
+            if isWord(i, "within"), isWord(start, "next") { start += 1 }
             if let s = span(start), quantityStarts(start) {
                 let minutes = s.minutes
                 var next = s.next
@@ -281,6 +285,8 @@ extension TemporalGrammar {
         guard let (_, after) = quantity(i) else { return false }
         // 1530h is a time of day, not 1,530 hours.
         if digits(i) >= 3, isWord(after, "h"), tight(after) { return false }
+        // "90-minute"
+        if punct(after, "-"), tight(after), tight(after + 1), unit(after + 1) != nil { return true }
         return unit(after) != nil
     }
 
@@ -290,7 +296,7 @@ extension TemporalGrammar {
         var months = 0
         var rest = minutes
         if largest == .month || largest == .year {
-            months = Int((minutes / Vocabulary.Unit.month.minutes).rounded(.towardZero))
+            months = Int((minutes / Vocabulary.Unit.month.minutes + 1e-9).rounded(.towardZero))
             rest -= Double(months) * Vocabulary.Unit.month.minutes
         }
         guard largest.minutes >= Vocabulary.Unit.day.minutes else { return base.addingTimeInterval(minutes * 60) }
@@ -332,6 +338,11 @@ extension TemporalGrammar {
         if isWord(j, "from", "between") { isBetween = isWord(j, "between"); j += 1; introduced = true }
         if punct(j, "'") { j += 1 }
         j = skipFillers(j)
+        if introduced, digits(j) == 4, let value = number(j), value / 100 <= 23, value % 100 < 60, meridiem(j + 1) == nil, !isWord(j + 1, "h", "hrs", "hours") {
+            // at 0930: 24-hour time without a colon
+            guard let (c, next) = finishClock(Clock(hour: value / 100, minute: value % 100, fixed: true), j + 1) else { return nil }
+            return (Found(piece: .clock(c), range: i..<next), next)
+        }
         guard let (first, afterFirst) = clock(j, loose: true) else { return nil }
         // A bare number past 24 is a quantity, never a time.
         if first.meridiem == nil, !first.fixed || number(j) != nil, first.hour > 24, !punct(j + 1, ":") { return nil }
@@ -340,11 +351,16 @@ extension TemporalGrammar {
         if punct(k, "'") { k += 1 }
         let joiner = punct(k, "-") || isWord(k, "to", "until", "and", "through") && !(isWord(k, "to") && isWord(k + 1, "discuss"))
         if joiner, !(isWord(k, "and") && !isBetween) {
-            if let (second, afterSecond) = clock(k + 1, loose: true), first.isAmbiguous == false || second.meridiem != nil || second.fixed || introduced || !second.isAmbiguous || partFollows(afterSecond) {
+            let dayFollows = { (n: Int) -> Bool in
+                self.isWord(n, "on", "tomorrow", "today", "tonight") || (self.word(n).map { Vocabulary.weekdays[$0] != nil } ?? false)
+            }
+            if let (second, afterSecond) = clock(k + 1, loose: true), first.isAmbiguous == false || second.meridiem != nil || second.fixed || introduced || !second.isAmbiguous || partFollows(afterSecond)
+                || (punct(k, "-") && tight(k) && tight(k + 1) && dayFollows(afterSecond))
+            {
                 var end = afterSecond
                 if punct(end, "'") { end += 1 }
                 if !clockIsValid(first) || !clockIsValid(second) { return invalidClock(i, end, first, second) }
-                if first.isAmbiguous && second.isAmbiguous && !introduced && !partFollows(afterSecond) && !punct(k, "-") {
+                if first.isAmbiguous && second.isAmbiguous && !introduced && !partFollows(afterSecond) && !punct(k, "-") && !dayFollows(afterSecond) {
                     return nil
                 }
                 return (Found(piece: .clockRange(first, second), range: i..<end), end)

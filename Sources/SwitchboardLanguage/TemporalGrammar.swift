@@ -119,7 +119,10 @@ struct TemporalGrammar {
         var largest: Vocabulary.Unit?
         var end = i
         while true {
-            guard let (q, afterQ) = quantity(i), let (u, afterU) = unit(afterQ) else { break }
+            guard let (q, afterQ0) = quantity(i) else { break }
+            var afterQ = afterQ0
+            if punct(afterQ, "-"), tight(afterQ), tight(afterQ + 1), unit(afterQ + 1) != nil { afterQ += 1 }
+            guard let (u, afterU) = unit(afterQ) else { break }
             // A bare "a" or "an" is a quantity only before a unit.
             total += q * u.minutes
             if largest == nil || u.minutes > largest!.minutes { largest = u }

@@ -52,7 +52,7 @@ enum Vocabulary {
             case .hour: return 60
             case .day: return 1440
             case .week: return 10080
-            case .month: return 43200
+            case .month: return 43800  // a twelfth of a year: twelve months make one year
             case .year: return 525_600
             }
         }
