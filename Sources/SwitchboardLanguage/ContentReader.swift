@@ -25,6 +25,15 @@ struct ContentReader {
 
     func word(_ i: Int) -> String? { i >= 0 && i < tokens.count && tokens[i].kind == .word ? tokens[i].text : nil }
     func isWord(_ i: Int, _ options: String...) -> Bool { word(i).map(options.contains) ?? false }
+    @inline(__always) func isWord(_ i: Int, _ a: String) -> Bool { word(i) == a }
+    @inline(__always) func isWord(_ i: Int, _ a: String, _ b: String) -> Bool {
+        guard let w = word(i) else { return false }
+        return w == a || w == b
+    }
+    @inline(__always) func isWord(_ i: Int, _ a: String, _ b: String, _ c: String) -> Bool {
+        guard let w = word(i) else { return false }
+        return w == a || w == b || w == c
+    }
     func original(_ range: Range<Int>) -> String {
         guard !range.isEmpty, range.upperBound <= tokens.count else { return "" }
         var view = String.UnicodeScalarView()
@@ -162,6 +171,8 @@ struct ContentReader {
         }
     }
 
+    static let allowedLocal: Set<UInt8> = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~.".utf8)
+
     /// Why an address is not an RFC 5322 addr-spec with a fully qualified domain, or nil when it is.
     static func emailProblem(_ address: String) -> String? {
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
@@ -169,8 +180,7 @@ struct ContentReader {
         let local = parts[0], domain = parts[1]
         if local.isEmpty || local.count > 64 { return "the part before @ is empty or too long" }
         if local.hasPrefix(".") || local.hasSuffix(".") || local.contains("..") { return "dots must not start, end or repeat in the part before @" }
-        let allowedLocal = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~.")
-        if local.contains(where: { !allowedLocal.contains($0) }) { return "the part before @ has a character addresses cannot have" }
+        if local.utf8.contains(where: { !allowedLocal.contains($0) }) { return "the part before @ has a character addresses cannot have" }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         if labels.count < 2 { return "the domain \(domain) is not fully qualified (it needs a dot)" }
         for label in labels {

@@ -32,7 +32,15 @@ public struct ParsedTask: Sendable, Equatable {
     /// Exactly the documented keys, in a fixed order, as one line of JSON.
     public func json() -> String {
         var out = "{"
-        func key(_ k: String) { out += (out.count > 1 ? "," : "") + "\"\(k)\":" }
+        out.reserveCapacity(256)
+        var first = true
+        func key(_ k: String) {
+            if !first { out += "," }
+            first = false
+            out += "\""
+            out += k
+            out += "\":"
+        }
         func string(_ s: String?) -> String { s.map { "\"\(Self.escape($0))\"" } ?? "null" }
         func list(_ items: [String]) -> String { "[" + items.map { "\"\(Self.escape($0))\"" }.joined(separator: ",") + "]" }
         key("intent"); out += "\"\(intent.rawValue)\""
@@ -76,8 +84,10 @@ public struct ParsedTask: Sendable, Equatable {
     }
 
     static func escape(_ s: String) -> String {
+        // Most values need no escaping: return them as they are.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return s }
         var out = ""
-        out.reserveCapacity(s.count)
+        out.reserveCapacity(s.utf8.count + 8)
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -50,6 +50,21 @@ struct TemporalGrammar {
         return options.contains(w)
     }
 
+    // Fixed-arity forms: a variadic call allocates its array every time, and these checks run for every token.
+    @inline(__always) func isWord(_ i: Int, _ a: String) -> Bool { word(i) == a }
+    @inline(__always) func isWord(_ i: Int, _ a: String, _ b: String) -> Bool {
+        guard let w = word(i) else { return false }
+        return w == a || w == b
+    }
+    @inline(__always) func isWord(_ i: Int, _ a: String, _ b: String, _ c: String) -> Bool {
+        guard let w = word(i) else { return false }
+        return w == a || w == b || w == c
+    }
+    @inline(__always) func isWord(_ i: Int, _ a: String, _ b: String, _ c: String, _ d: String) -> Bool {
+        guard let w = word(i) else { return false }
+        return w == a || w == b || w == c || w == d
+    }
+
     func punct(_ i: Int, _ p: String) -> Bool { i >= 0 && i < tokens.count && tokens[i].isPunct(p) }
 
     func number(_ i: Int) -> Int? { i >= 0 && i < tokens.count ? tokens[i].number : nil }
