@@ -31,35 +31,80 @@ public struct ParsedTask: Sendable, Equatable {
 
     /// Exactly the documented keys, in a fixed order, as one line of JSON.
     public func json() -> String {
-        var out = "{"
-        out.reserveCapacity(256)
-        var first = true
-        func key(_ k: String) {
-            if !first { out += "," }
-            first = false
-            out += "\""
-            out += k
-            out += "\":"
+        var out = JSONBytes()
+        out.raw("{\"intent\":\"")
+        out.raw(intent.rawValue)
+        out.raw("\",\"start\":")
+        out.string(start.map { Self.iso($0, timeZone) })
+        out.raw(",\"end\":")
+        out.string(end.map { Self.iso($0, timeZone) })
+        out.raw(dateOnly ? ",\"date_only\":true" : ",\"date_only\":false")
+        out.raw(",\"duration_minutes\":")
+        out.raw(durationMinutes.map(String.init) ?? "null")
+        out.raw(",\"title\":")
+        out.string(title)
+        out.raw(",\"attendees\":")
+        out.list(attendees)
+        out.raw(",\"location\":")
+        out.string(location)
+        out.raw(",\"to\":")
+        out.list(to)
+        out.raw(",\"cc\":")
+        out.list(cc)
+        out.raw(",\"bcc\":")
+        out.list(bcc)
+        out.raw(",\"subject\":")
+        out.string(subject)
+        out.raw(",\"body\":")
+        out.string(body)
+        out.raw(",\"attachments\":")
+        out.list(attachments)
+        out.raw(",\"errors\":[")
+        for (index, error) in errors.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.raw("{\"field\":")
+            out.string(error.field)
+            out.raw(",\"code\":")
+            out.string(error.code)
+            out.raw(",\"message\":")
+            out.string(error.message)
+            out.raw("}")
         }
-        func string(_ s: String?) -> String { s.map { "\"\(Self.escape($0))\"" } ?? "null" }
-        func list(_ items: [String]) -> String { "[" + items.map { "\"\(Self.escape($0))\"" }.joined(separator: ",") + "]" }
-        key("intent"); out += "\"\(intent.rawValue)\""
-        key("start"); out += string(start.map { Self.iso($0, timeZone) })
-        key("end"); out += string(end.map { Self.iso($0, timeZone) })
-        key("date_only"); out += dateOnly ? "true" : "false"
-        key("duration_minutes"); out += durationMinutes.map(String.init) ?? "null"
-        key("title"); out += string(title)
-        key("attendees"); out += list(attendees)
-        key("location"); out += string(location)
-        key("to"); out += list(to)
-        key("cc"); out += list(cc)
-        key("bcc"); out += list(bcc)
-        key("subject"); out += string(subject)
-        key("body"); out += string(body)
-        key("attachments"); out += list(attachments)
-        key("errors")
-        out += "[" + errors.map { "{\"field\":\(string($0.field)),\"code\":\(string($0.code)),\"message\":\(string($0.message))}" }.joined(separator: ",") + "]"
-        return out + "}"
+        out.raw("]}")
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    /// A JSON writer into bytes, escaping as RFC 8259 requires.
+    struct JSONBytes {
+        var bytes: [UInt8] = []
+        init() { bytes.reserveCapacity(320) }
+        mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+        mutating func string(_ s: String?) {
+            guard let s else { raw("null"); return }
+            bytes.append(UInt8(ascii: "\""))
+            for b in s.utf8 {
+                switch b {
+                case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+                case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+                case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+                case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+                case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
+                default: bytes.append(b)
+                }
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
+        mutating func list(_ items: [String]) {
+            bytes.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                string(item)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        }
     }
 
     /// ISO 8601 with seconds and the zone's offset at that instant (`2026-03-05T15:00:00-05:00`).
@@ -69,38 +114,23 @@ public struct ParsedTask: Sendable, Equatable {
         let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
         let seconds = local - days * 86400
         let day = Chronology.day(fromOrdinal: days)
-        var out = ""
+        var out = [UInt8]()
         out.reserveCapacity(25)
-        func two(_ n: Int) { if n < 10 { out += "0" }; out += String(n) }
+        func two(_ n: Int) { out.append(UInt8(48 + n / 10 % 10)); out.append(UInt8(48 + n % 10)) }
         let year = day.year
-        if year < 1000 { out += String(repeating: "0", count: year < 10 ? 3 : year < 100 ? 2 : 1) }
-        out += String(year)
-        out += "-"; two(day.month); out += "-"; two(day.day)
-        out += "T"; two(seconds / 3600); out += ":"; two((seconds % 3600) / 60); out += ":"; two(seconds % 60)
+        if year >= 0 && year <= 9999 {
+            two(year / 100); two(year % 100)
+        } else {
+            out.append(contentsOf: String(year).utf8)
+        }
+        out.append(45); two(day.month); out.append(45); two(day.day)
+        out.append(84); two(seconds / 3600); out.append(58); two((seconds % 3600) / 60); out.append(58); two(seconds % 60)
         let a = abs(offset)
-        out += offset < 0 ? "-" : "+"
-        two(a / 3600); out += ":"; two((a % 3600) / 60)
-        return out
+        out.append(offset < 0 ? 45 : 43)
+        two(a / 3600); out.append(58); two((a % 3600) / 60)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    static func escape(_ s: String) -> String {
-        // Most values need no escaping: return them as they are.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return s }
-        var out = ""
-        out.reserveCapacity(s.utf8.count + 8)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
 }
 
 /// Reads English requests relative to a reference time and zone.

@@ -105,8 +105,7 @@ enum Tokenizer {
                     spaced = false
                     continue
                 }
-                var digits = ""
-                for s in scalars[i..<j] { digits.unicodeScalars.append(s) }
+                let digits = String(decoding: scalars[i..<j].map { UInt8($0.value) }, as: UTF8.self)
                 tokens.append(Token(kind: .number, text: digits, start: i, end: j, spaced: spaced))
                 i = j
                 spaced = false
@@ -125,14 +124,22 @@ enum Tokenizer {
                 {
                     j += 1
                 }
-                var word = ""
-                for s in scalars[i..<j] {
-                    if s.value < 128 {
-                        word.unicodeScalars.append(s.value >= 65 && s.value <= 90 ? Unicode.Scalar(s.value + 32)! : s)
-                    } else if s == "\u{2019}" {
-                        word.unicodeScalars.append("'")
-                    } else {
-                        word.unicodeScalars.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
+                var word: String
+                if scalars[i..<j].allSatisfy({ $0.value < 128 }) {
+                    var bytes = [UInt8]()
+                    bytes.reserveCapacity(j - i)
+                    for s in scalars[i..<j] { bytes.append(UInt8(s.value >= 65 && s.value <= 90 ? s.value + 32 : s.value)) }
+                    word = String(decoding: bytes, as: UTF8.self)
+                } else {
+                    word = ""
+                    for s in scalars[i..<j] {
+                        if s.value < 128 {
+                            word.unicodeScalars.append(s.value >= 65 && s.value <= 90 ? Unicode.Scalar(s.value + 32)! : s)
+                        } else if s == "\u{2019}" {
+                            word.unicodeScalars.append("'")
+                        } else {
+                            word.unicodeScalars.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
+                        }
                     }
                 }
                 tokens.append(Token(kind: .word, text: word, start: i, end: j, spaced: spaced))
