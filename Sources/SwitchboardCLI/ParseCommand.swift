@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Switchboard
+import Synchronization
 
 struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -112,13 +113,20 @@ struct ParseCommand: ParsableCommand {
             }
             guard i == scalars.count else { return nil }
         }
-        guard month >= 1, month <= 12, day >= 1, day <= 31, hour <= 23, minute <= 59, second <= 60 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = offset.flatMap { TimeZone(secondsFromGMT: $0) } ?? zone
-        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)) else { return nil }
-        let check = calendar.dateComponents([.day], from: date)
-        guard check.day == day else { return nil }
-        return (date, offset)
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard month >= 1, month <= 12, day >= 1, day <= lengths[month - 1], hour <= 23, minute <= 59, second <= 59 else { return nil }
+        // Days since 1970-01-01 (proleptic Gregorian), then the wall time, then the offset.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
+        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+        let local = days * 86400 + hour * 3600 + minute * 60 + second
+        if let offset { return (Date(timeIntervalSince1970: TimeInterval(local - offset)), offset) }
+        let guess = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
+        let corrected = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - guess)))
+        return (Date(timeIntervalSince1970: TimeInterval(local - corrected)), nil)
     }
 
     static func languageConfiguration(_ configuration: Configuration) throws -> TaskParser.Configuration {
@@ -197,6 +205,9 @@ struct ParseCommand: ParsableCommand {
         flush()
     }
 
+    /// Reference times already read in this stream.
+    static let references = Mutex<[String: (Date, TimeZone, String?)]>([:])
+
     static func answer(_ line: Data, parser: TaskParser, defaultNow: String?, defaultZone: String?) -> String {
         func invalid(_ message: String) -> String {
             var task = ParsedTask()
@@ -217,7 +228,16 @@ struct ParseCommand: ParsableCommand {
             guard case .string(let s) = field else { return invalid("\"timezone\" must be an IANA zone name") }
             zone = s
         }
-        let (date, timeZone, problem) = reference(now: now, timezone: zone)
+        let key = (now ?? "") + "\u{0}" + (zone ?? "")
+        let resolved: (Date, TimeZone, String?)
+        if let cached = references.withLock({ $0[key] }) {
+            resolved = cached
+        } else {
+            resolved = reference(now: now, timezone: zone)
+            // A stream usually repeats a few reference times; without `now`, the clock moves, so no caching.
+            if now != nil { references.withLock { if $0.count < 256 { $0[key] = resolved } } }
+        }
+        let (date, timeZone, problem) = resolved
         if let problem { return invalid(problem) }
         return parser.parse(text, now: date, timeZone: timeZone).json()
     }
