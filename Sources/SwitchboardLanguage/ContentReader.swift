@@ -206,7 +206,10 @@ struct ContentReader {
                 break
             }
             if t.kind == .email { break }
-            if t.kind == .word, j > i, stops.contains(t.text), !(t.text == "and" && !isPersonAhead(j + 1)) { break }
+            if t.kind == .word, j > i, stops.contains(t.text) {
+                // "Q3 planning and budgeting" keeps its "and"; "and alice", "and attach ..." end the phrase.
+                if t.text != "and" || isPersonAhead(j + 1) || (j + 1 < tokens.count && (stops.contains(tokens[j + 1].text) || Self.stop.contains(tokens[j + 1].text))) { break }
+            }
             j += 1
         }
         return j > i ? i..<j : nil

@@ -152,6 +152,21 @@ extension TemporalGrammar {
             var k = i + 1
             if punct(k, "-") { k += 1 }
             if isWord(k, "of") { k += 1 }
+            if isWord(k, "the") { k += 1 }
+            // early next month, mid this month
+            var relativeMonth: Day?
+            if isWord(k, "next", "this"), isWord(k + 1, "month") {
+                let first = Day(year: today.year, month: today.month, day: 1)
+                relativeMonth = isWord(k, "next") ? chrono.adding(months: 1, to: first) : first
+            }
+            if let first = relativeMonth {
+                let next = k + 2
+                let last = chrono.daysIn(year: first.year, month: first.month)
+                let (a, b): (Int, Int) = w == "mid" ? (11, 21) : (w == "late" ? (21, last + 1) : (1, 11))
+                let start = Day(year: first.year, month: first.month, day: a)
+                let end = b > last ? chrono.adding(months: 1, to: first) : Day(year: first.year, month: first.month, day: b)
+                return (Found(piece: .window(start, end), range: i..<next), next)
+            }
             guard let (m, afterMonth) = month(k) else { return nil }
             var year = today.year
             var next = afterMonth

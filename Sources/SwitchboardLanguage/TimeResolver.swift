@@ -39,6 +39,7 @@ struct TimeResolver {
         var end = Side()
         var within: Date?
         var duration: Int?
+        var endFromWindow = false
         for f in found {
             result.covered.append(f.range)
             switch f.piece {
@@ -153,6 +154,7 @@ struct TimeResolver {
                 let window = windows[part] ?? part.defaultWindow
                 startDate = chrono.date(d, defaultStarts[part] ?? part.defaultStart)
                 endDate = chrono.date(d, window.end)
+                endFromWindow = true
             } else if let d = day {
                 startDate = chrono.date(d)
                 result.dateOnly = true
@@ -202,7 +204,7 @@ struct TimeResolver {
                 result.errors.append(ParseIssue(field: "duration_minutes", code: "invalid_duration", message: duration <= 0 ? "a duration must be longer than zero" : "a duration of \(duration) minutes is longer than a week"))
             }
             result.durationMinutes = duration
-            if let s = startDate, endDate == nil || result.dateOnly {
+            if let s = startDate, endDate == nil || result.dateOnly || (endFromWindow && end.isEmpty && within == nil) {
                 endDate = s.addingTimeInterval(Double(duration) * 60)
                 if result.dateOnly { endDate = nil }
             }

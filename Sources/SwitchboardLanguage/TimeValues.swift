@@ -144,20 +144,22 @@ struct Chronology: Sendable {
     func date(_ day: Day, _ hour: Int = 0, _ minute: Int = 0, _ second: Int = 0, zone: TimeZone? = nil) -> Date {
         let zone = zone ?? calendar.timeZone
         let local = Self.ordinal(day) * 86400 + hour * 3600 + minute * 60 + second
-        // The offset in force at that wall time: try the offset at the naive instant, then correct once. A wall
-        // time inside a spring-forward gap moves forward by the gap, as clocks do.
-        let first = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
-        var instant = local - first
-        let second = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant)))
-        if second != first {
-            let retry = local - second
-            if zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(retry))) == second {
-                instant = retry
-            } else {
-                instant = local - min(first, second)
+        let guess = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
+        let probe = local - guess
+        // The offsets in force a day either side: a wall time is valid under an offset when that offset is the
+        // one in force at the resulting instant. Of two valid instants (a fall-back repeat) take the first; with
+        // none (a spring-forward gap) move forward by the gap.
+        let before = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(probe - 86400)))
+        let after = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(probe + 86400)))
+        var instant: Int?
+        for offset in [before, after, guess] {
+            let candidate = local - offset
+            if zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(candidate))) == offset {
+                instant = min(instant ?? candidate, candidate)
             }
         }
-        return Date(timeIntervalSince1970: TimeInterval(instant))
+        let resolved = instant ?? (local - before)
+        return Date(timeIntervalSince1970: TimeInterval(resolved))
     }
 
     func day(of date: Date) -> Day {

@@ -43,7 +43,7 @@ enum Vocabulary {
 
     /// Units in minutes (months and years are calendar units, marked by their own cases).
     enum Unit: Sendable, Equatable {
-        case second, minute, hour, day, week, month, year
+        case second, minute, hour, day, week, fortnight, month, year
 
         var minutes: Double {
             switch self {
@@ -52,6 +52,7 @@ enum Vocabulary {
             case .hour: return 60
             case .day: return 1440
             case .week: return 10080
+            case .fortnight: return 20160
             case .month: return 43800  // a twelfth of a year: twelve months make one year
             case .year: return 525_600
             }
@@ -63,7 +64,7 @@ enum Vocabulary {
         "m": .minute, "min": .minute, "mins": .minute, "minute": .minute, "minutes": .minute, "mn": .minute,
         "h": .hour, "hr": .hour, "hrs": .hour, "hour": .hour, "hours": .hour, "hs": .hour,
         "d": .day, "day": .day, "days": .day, "dy": .day,
-        "w": .week, "wk": .week, "wks": .week, "week": .week, "weeks": .week,
+        "w": .week, "wk": .week, "wks": .week, "week": .week, "weeks": .week, "fortnight": .fortnight, "fortnights": .fortnight,
         "mo": .month, "mos": .month, "month": .month, "months": .month, "mth": .month, "mths": .month,
         "y": .year, "yr": .year, "yrs": .year, "year": .year, "years": .year,
     ]
