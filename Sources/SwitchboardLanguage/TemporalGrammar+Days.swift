@@ -42,6 +42,10 @@ extension TemporalGrammar {
     func isOrdinal(_ i: Int) -> Bool {
         if number(i) != nil, let w = word(i + 1), Vocabulary.ordinalSuffixes.contains(w) { return true }
         if let w = word(i), Vocabulary.ordinalWords[w] != nil { return true }
+        if isWord(i, "twenty", "thirty") {
+            let j = punct(i + 1, "-") ? i + 2 : i + 1
+            if let w = word(j), let n = Vocabulary.ordinalWords[w], n <= 9 { return true }
+        }
         return false
     }
 

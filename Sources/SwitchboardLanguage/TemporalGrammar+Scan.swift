@@ -18,11 +18,15 @@ extension TemporalGrammar {
 
     func match(_ i: Int) -> (Found, Int)? {
         if let result = numericDate(i) { return withTime(result) }
-        // A weekday before a numeric date: `Sunday 12/7/2014`, `Tue, 11/3`.
+        // A weekday before a numeric date: `Sunday 12/7/2014`, `Tue, 11/3`; or before `the 11th`.
         if let w = word(i), Vocabulary.weekdays[w] != nil {
             var j = i + 1
             if punct(j, "."), tight(j) { j += 1 }
             if punct(j, ",") { j += 1 }
+            if isWord(j, "the"), case (var f, let next)? = relativeDay(j) {
+                f.range = i..<next
+                return (f, next)
+            }
             if case (var f, let next)? = numericDate(j) {
                 f.range = i..<next
                 return withTime((f, next))
@@ -120,7 +124,7 @@ extension TemporalGrammar {
                 return (Found(piece: .window(saturday, chrono.adding(days: 2, to: saturday)), range: i..<(k + 1)), k + 1)
             }
             if w == "this", let part = Self.parts[word(k) ?? ""] {
-                return (Found(piece: .part(part), range: i..<(k + 1)), k + 1)
+                return (Found(piece: .partToday(part), range: i..<(k + 1)), k + 1)
             }
             return nil
         case "end", "eow", "eom", "eoy":
@@ -184,8 +188,15 @@ extension TemporalGrammar {
             if w == "on", isWord(k, "the") { k += 1 }
             if w == "the" { k = i + 1 }
             if isOrdinal(k), let (d, after) = ordinalDay(k), month(after) == nil, !isWord(after, "of") {
+                // This month's, or the next month that has that day and where it is still ahead.
+                var first = Day(year: today.year, month: today.month, day: 1)
                 var candidate = Day(year: today.year, month: today.month, day: d)
-                if candidate < today { candidate = chrono.adding(months: 1, to: Day(year: today.year, month: today.month, day: 1)); candidate.day = d }
+                var steps = 0
+                while (candidate < today || !chrono.isValid(candidate)), d <= 31, steps < 12 {
+                    first = chrono.adding(months: 1, to: first)
+                    candidate = Day(year: first.year, month: first.month, day: d)
+                    steps += 1
+                }
                 return (found(candidate, i, after), after)
             }
             return nil
@@ -216,7 +227,7 @@ extension TemporalGrammar {
     func partOfDay(_ i: Int) -> (Found, Int)? {
         guard let w = word(i) else { return nil }
         if w == "tonight" {
-            return (Found(piece: .part(.night), range: i..<(i + 1)), i + 1)
+            return (Found(piece: .partToday(.night), range: i..<(i + 1)), i + 1)
         }
         var k = i
         if isWord(k, "in", "at", "this") { k += 1 }
@@ -285,8 +296,15 @@ extension TemporalGrammar {
         }
         let dayLevel = s.largest.minutes >= Vocabulary.Unit.day.minutes
         if let baseDay {
-            let days = Int((s.minutes / 1440).rounded())
-            return (Found(piece: .day(chrono.adding(days: days, to: baseDay)), range: i..<next), next)
+            var minutes = s.minutes
+            var day = baseDay
+            if s.largest == .month || s.largest == .year {
+                let months = Int((minutes / Vocabulary.Unit.month.minutes + 1e-9).rounded(.towardZero))
+                day = chrono.adding(months: months, to: day)
+                minutes -= Double(months) * Vocabulary.Unit.month.minutes
+            }
+            let days = Int((minutes / 1440).rounded())
+            return (Found(piece: .day(chrono.adding(days: days, to: day)), range: i..<next), next)
         }
         var base = chrono.now
         let date = add(minutes: sign * s.minutes, largest: s.largest, to: &base)
@@ -366,9 +384,10 @@ extension TemporalGrammar {
         if punct(k, "'") { k += 1 }
         let joiner = punct(k, "-") || isWord(k, "to", "until", "and", "through") && !(isWord(k, "to") && isWord(k + 1, "discuss"))
         if joiner, !(isWord(k, "and") && !isBetween) {
-            let dayFollows = { (n: Int) -> Bool in
-                self.isWord(n, "on", "tomorrow", "today", "tonight") || (self.word(n).map { Vocabulary.weekdays[$0] != nil } ?? false)
+            let dayWord = { (n: Int) -> Bool in
+                self.isWord(n, "tomorrow", "today", "tonight") || (self.word(n).map { Vocabulary.weekdays[$0] != nil } ?? false)
             }
+            let dayFollows = { (n: Int) -> Bool in self.isWord(n, "on") || dayWord(n) || dayWord(i - 1) }
             if let (second, afterSecond) = clock(k + 1, loose: true), first.isAmbiguous == false || second.meridiem != nil || second.fixed || introduced || !second.isAmbiguous || partFollows(afterSecond)
                 || (punct(k, "-") && tight(k) && tight(k + 1) && dayFollows(afterSecond))
             {

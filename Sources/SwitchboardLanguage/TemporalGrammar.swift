@@ -11,6 +11,8 @@ enum Piece: Sendable {
     case clock(Clock)
     case clockRange(Clock, Clock)
     case part(PartOfDay)
+    /// A part of today: "this afternoon", "tonight".
+    case partToday(PartOfDay)
     /// A precise instant: now, or now plus an offset. `dayLevel` when the offset is in weeks or more.
     case instant(Date, dayLevel: Bool)
     /// A day-level window, such as "end of the month" or "mid March": `[start, end)`.

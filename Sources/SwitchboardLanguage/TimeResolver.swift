@@ -25,6 +25,8 @@ struct TimeResolver {
         var clock: Clock?
         var clockEnd: Clock?
         var part: PartOfDay?
+        /// The part of the day was said of today ("this afternoon", "tonight").
+        var partToday = false
         var instant: Date?
         var instantDayLevel = false
         var window: (Day, Day)?
@@ -75,6 +77,7 @@ struct TimeResolver {
             case .weekday(let d):
                 if side.day != nil || side.dayRange != nil, role != .end {
                     end.day = d
+                    end.weekdayOnly = true
                     continue
                 }
                 if side.day == nil { side.day = d; side.weekdayOnly = true }
@@ -85,6 +88,9 @@ struct TimeResolver {
                 side.clock = a
                 side.clockEnd = b
             case .part(let p): side.part = p
+            case .partToday(let p):
+                side.part = p
+                side.partToday = true
             case .instant(let date, let dayLevel):
                 side.instant = date
                 side.instantDayLevel = dayLevel
@@ -100,6 +106,10 @@ struct TimeResolver {
                 end.weekdayOnly = start.weekdayOnly
                 start.day = nil
             }
+        }
+        // A weekday that ends a range comes after its start ("from monday to wednesday").
+        if let s = start.day, let e = end.day, end.weekdayOnly, e < s {
+            end.day = chrono.adding(days: 7, to: e)
         }
         // Start.
         var startDate: Date?
@@ -152,8 +162,13 @@ struct TimeResolver {
             } else if let part = start.part {
                 let d = day ?? chrono.today
                 let window = windows[part] ?? part.defaultWindow
-                startDate = chrono.date(d, defaultStarts[part] ?? part.defaultStart)
-                endDate = chrono.date(d, window.end)
+                var d2 = d
+                // "in the morning" said at 10:00: the next morning whose default start is still ahead.
+                if day == nil, !start.partToday, chrono.date(d, defaultStarts[part] ?? part.defaultStart) < chrono.now {
+                    d2 = chrono.adding(days: 1, to: d)
+                }
+                startDate = chrono.date(d2, defaultStarts[part] ?? part.defaultStart)
+                endDate = chrono.date(d2, window.end)
                 endFromWindow = true
             } else if let d = day {
                 startDate = chrono.date(d)

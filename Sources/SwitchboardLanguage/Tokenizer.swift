@@ -37,7 +37,10 @@ struct Token: Sendable, Equatable {
         self.end = end
         self.spaced = spaced
         if kind == .word {
-            let n = Vocabulary.aliases[text] ?? text
+            var base = text
+            // "tomorrow's fine"; "friday's demo" stays a topic.
+            if base == "tomorrow's" || base == "today's" || base == "tonight's" || base == "yesterday's" { base.removeLast(2) }
+            let n = Vocabulary.aliases[base] ?? base
             normalized = n
             lexeme = Lexeme(
                 unit: Vocabulary.units[n],
