@@ -246,11 +246,11 @@ public struct TaskParser: Sendable {
         }
         for (index, token) in tokens.enumerated() where token.kind == .word {
             let w = token.text
-            if refusals.contains(w), refusal < 0 { refusal = index }
-            if (w == "e" && index + 2 < tokens.count && tokens[index + 1].isPunct("-") && tokens[index + 2].is("mail")) || emailVerbs.contains(w) || w == "emails" {
+            if token.lexeme.isRefusal, refusal < 0 { refusal = index }
+            if (w == "e" && index + 2 < tokens.count && tokens[index + 1].isPunct("-") && tokens[index + 2].is("mail")) || token.lexeme.isEmailVerb || w == "emails" {
                 if email < 0 { email = index }
             }
-            if scheduleVerbs.contains(w) || (w == "set" && index + 1 < tokens.count && tokens[index + 1].is("up")) || (w == "put" && index + 1 < tokens.count && tokens[index + 1].is("in")) {
+            if token.lexeme.isScheduleVerb || (w == "set" && index + 1 < tokens.count && tokens[index + 1].is("up")) || (w == "put" && index + 1 < tokens.count && tokens[index + 1].is("in")) {
                 if schedule < 0 || schedule > index { schedule = index }
             }
         }

@@ -22,12 +22,44 @@ struct Token: Sendable, Equatable {
     var normalized: String = ""
     var lexeme = Lexeme()
 
+    /// Each known word's normalized spelling and vocabulary, built once.
+    static let lexicon: [String: (normalized: String, lexeme: Lexeme)] = {
+        var words = Set<String>()
+        words.formUnion(Vocabulary.units.keys)
+        words.formUnion(Vocabulary.months.keys)
+        words.formUnion(Vocabulary.weekdays.keys)
+        words.formUnion(Vocabulary.numberWords.keys)
+        words.formUnion(Vocabulary.ordinalWords.keys)
+        words.formUnion(Vocabulary.aliases.keys)
+        words.formUnion(TaskParser.scheduleVerbs)
+        words.formUnion(TaskParser.emailVerbs)
+        words.formUnion(TaskParser.refusals)
+        var table: [String: (normalized: String, lexeme: Lexeme)] = [:]
+        for word in words {
+            let n = Vocabulary.aliases[word] ?? word
+            table[word] = (n, Lexeme(
+                unit: Vocabulary.units[n],
+                month: Vocabulary.months[n],
+                weekday: Vocabulary.weekdays[n],
+                numberWord: Vocabulary.numberWords[n],
+                ordinalWord: Vocabulary.ordinalWords[n],
+                isScheduleVerb: TaskParser.scheduleVerbs.contains(word),
+                isEmailVerb: TaskParser.emailVerbs.contains(word),
+                isRefusal: TaskParser.refusals.contains(word)
+            ))
+        }
+        return table
+    }()
+
     struct Lexeme: Sendable, Equatable {
         var unit: Vocabulary.Unit?
         var month: Int?
         var weekday: Int?
         var numberWord: Int?
         var ordinalWord: Int?
+        var isScheduleVerb = false
+        var isEmailVerb = false
+        var isRefusal = false
     }
 
     init(kind: Kind, text: String, start: Int, end: Int, spaced: Bool) {
@@ -40,15 +72,13 @@ struct Token: Sendable, Equatable {
             var base = text
             // "tomorrow's fine"; "friday's demo" stays a topic.
             if base == "tomorrow's" || base == "today's" || base == "tonight's" || base == "yesterday's" { base.removeLast(2) }
-            let n = Vocabulary.aliases[base] ?? base
-            normalized = n
-            lexeme = Lexeme(
-                unit: Vocabulary.units[n],
-                month: Vocabulary.months[n],
-                weekday: Vocabulary.weekdays[n],
-                numberWord: Vocabulary.numberWords[n],
-                ordinalWord: Vocabulary.ordinalWords[n]
-            )
+            // One lookup: every vocabulary word (and each spelling variant) is in the lexicon.
+            if let entry = Token.lexicon[base] {
+                normalized = entry.normalized
+                lexeme = entry.lexeme
+            } else {
+                normalized = base
+            }
         }
     }
 
