@@ -64,69 +64,11 @@ struct ParseCommand: ParsableCommand {
             explicitZone = true
         }
         guard let now else { return (Date(), zone, nil) }
-        guard let (date, offset) = parseTime(now, zone: zone) else {
+        guard let (date, offset) = ReferenceTime.parse(now, zone: zone) else {
             return (Date(), zone, "cannot read the time \(now): write it as ISO 8601, such as 2026-03-05T10:00:00-05:00")
         }
         if !explicitZone, let offset, let fixed = TimeZone(secondsFromGMT: offset) { zone = fixed }
         return (date, zone, nil)
-    }
-
-    /// ISO 8601 with an offset (`Z`, `+01:00`), or without one in `zone`; seconds and fractions optional.
-    static func parseTime(_ text: String, zone: TimeZone) -> (Date, Int?)? {
-        let scalars = Array(text.trimmingCharacters(in: .whitespaces).utf8)
-        func digits(_ at: Int, _ count: Int) -> Int? {
-            guard at + count <= scalars.count else { return nil }
-            var value = 0
-            for b in scalars[at..<(at + count)] {
-                guard b >= 48, b <= 57 else { return nil }
-                value = value * 10 + Int(b - 48)
-            }
-            return value
-        }
-        guard let year = digits(0, 4), scalars.count >= 10, scalars[4] == UInt8(ascii: "-"), let month = digits(5, 2),
-            scalars[7] == UInt8(ascii: "-"), let day = digits(8, 2)
-        else { return nil }
-        var hour = 0, minute = 0, second = 0
-        var i = 10
-        if i < scalars.count, scalars[i] == UInt8(ascii: "T") || scalars[i] == UInt8(ascii: " ") {
-            guard let h = digits(i + 1, 2), i + 3 < scalars.count, scalars[i + 3] == UInt8(ascii: ":"), let m = digits(i + 4, 2) else { return nil }
-            hour = h; minute = m; i += 6
-            if i < scalars.count, scalars[i] == UInt8(ascii: ":") {
-                guard let s = digits(i + 1, 2) else { return nil }
-                second = s; i += 3
-                if i < scalars.count, scalars[i] == UInt8(ascii: ".") {
-                    i += 1
-                    while i < scalars.count, scalars[i] >= 48, scalars[i] <= 57 { i += 1 }
-                }
-            }
-        }
-        var offset: Int?
-        if i < scalars.count {
-            if scalars[i] == UInt8(ascii: "Z") || scalars[i] == UInt8(ascii: "z") {
-                offset = 0; i += 1
-            } else if scalars[i] == UInt8(ascii: "+") || scalars[i] == UInt8(ascii: "-") {
-                let sign = scalars[i] == UInt8(ascii: "-") ? -1 : 1
-                guard let oh = digits(i + 1, 2) else { return nil }
-                var om = 0
-                if i + 3 < scalars.count, scalars[i + 3] == UInt8(ascii: ":") { guard let m = digits(i + 4, 2) else { return nil }; om = m; i += 6 } else if let m = digits(i + 3, 2) { om = m; i += 5 } else { i += 3 }
-                offset = sign * (oh * 3600 + om * 60)
-            }
-            guard i == scalars.count else { return nil }
-        }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard month >= 1, month <= 12, day >= 1, day <= lengths[month - 1], hour <= 23, minute <= 59, second <= 59 else { return nil }
-        // Days since 1970-01-01 (proleptic Gregorian), then the wall time, then the offset.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
-        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-        let local = days * 86400 + hour * 3600 + minute * 60 + second
-        if let offset { return (Date(timeIntervalSince1970: TimeInterval(local - offset)), offset) }
-        let guess = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
-        let corrected = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - guess)))
-        return (Date(timeIntervalSince1970: TimeInterval(local - corrected)), nil)
     }
 
     static func languageConfiguration(_ configuration: Configuration) throws -> TaskParser.Configuration {

@@ -8,10 +8,16 @@ import Foundation
 /// returned, so tests can compare each one with the reference vectors.
 public struct SigV4Signer: Sendable {
     /// An access key, its secret, and an optional session token (`AWS_SESSION_TOKEN`).
-    public struct Credentials: Sendable {
+    public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
         public var accessKey: String
         public var secretKey: String
         public var sessionToken: String?
+
+        /// The access key id only: the secret and the token are never printed, whatever prints these.
+        public var description: String {
+            "Credentials(accessKey: \(accessKey), secretKey: <redacted>\(sessionToken == nil ? "" : ", sessionToken: <redacted>"))"
+        }
+        public var debugDescription: String { description }
 
         public init(accessKey: String, secretKey: String, sessionToken: String? = nil) {
             self.accessKey = accessKey

@@ -65,4 +65,34 @@ import Testing
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
     }
+
+    @Test func anOperationThatOptsOutRunsPastTheServiceDeadlineButNotPastItsOwn() async throws {
+        /// A transfer that takes 60 s on the clock.
+        struct Transfer: Integration {
+            let clock: TestClock
+            let kind = "transfer"
+            var operations: [OperationDescriptor] {
+                [OperationDescriptor(name: "move", summary: "", idempotency: .idempotent, usesServiceDeadline: false)]
+            }
+            func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
+                try await clock.sleep(until: clock.now + .seconds(60))
+                return ["done": true]
+            }
+        }
+        let clock = TestClock()
+        let manager = IntegrationManager(clock: clock)
+        var policy = ServicePolicy()
+        policy.deadline = .seconds(5)
+        policy.rateLimit = nil
+        try manager.register(Transfer(clock: clock), as: "files", policy: policy)
+        let slow = Task { try await manager.execute(service: "files", operation: "move", input: [:]) }
+        await clock.runUntilIdle()
+        #expect(try await slow.value == ["done": true], "the service's 5 s deadline does not cut a transfer short")
+        let bounded = Task {
+            try await manager.execute(service: "files", operation: "move", input: [:], options: .init(deadline: .seconds(10)))
+        }
+        await clock.runUntilIdle()
+        let error = await #expect(throws: IntegrationError.self) { try await bounded.value }
+        #expect(error?.code == .deadlineExceeded, "the call's own deadline still holds")
+    }
 }

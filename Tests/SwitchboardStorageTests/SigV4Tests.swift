@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
-import SwitchboardStorage
+import SwitchboardCore
+@testable import SwitchboardStorage
 import Testing
 
 /// AWS's SigV4 signing test suite (aws-c-auth's v4 set: header and presigned forms) and the S3 worked examples,
@@ -221,5 +222,46 @@ import Testing
     @Test func keysAreEncodedOnceAndSlashesKept() {
         #expect(SigV4Signer.encode("/a b/ሴ+c~d.txt", keepSlash: true) == "/a%20b/%E1%88%B4%2Bc~d.txt")
         #expect(SigV4Signer.encode("a/b", keepSlash: false) == "a%2Fb")
+    }
+}
+
+@Suite struct S3AddressingTests {
+    @Test func credentialsNeverPrintTheSecretOrToken() {
+        let credentials = SigV4Signer.Credentials(accessKey: "AKID", secretKey: "very-secret-key", sessionToken: "session-token-value")
+        var settings = S3Storage.Settings(bucket: "b", credentials: credentials)
+        settings.endpoint = "http://127.0.0.1:9000"
+        for text in [String(describing: credentials), String(reflecting: credentials), String(describing: settings), String(reflecting: settings)] {
+            #expect(!text.contains("very-secret-key"))
+            #expect(!text.contains("session-token-value"))
+        }
+    }
+
+    /// The presigned URL of `key` under `settings`, with the client shut down afterwards.
+    func presigned(_ settings: S3Storage.Settings, _ key: String = "x", method: PresignMethod = .get) async throws -> String {
+        let s3 = try S3Storage(settings: settings)
+        let url = Result { try s3.presign(key, method: method, expiresIn: 60).url }
+        try await s3.shutdown()
+        return try url.get()
+    }
+
+    @Test func virtualHostedAndPathStyleURLs() async throws {
+        let credentials = SigV4Signer.Credentials(accessKey: "AKID", secretKey: "secret")
+        // AWS with no endpoint: virtual-hosted, the bucket in the host name.
+        let url = try await presigned(S3Storage.Settings(bucket: "reports", credentials: credentials), "q3/a b+c.pdf")
+        #expect(url.hasPrefix("https://reports.s3.us-east-1.amazonaws.com/q3/a%20b%2Bc.pdf?"), "\(url)")
+        // A bucket with dots falls back to path-style; a custom endpoint is path-style unless told otherwise.
+        #expect(try await presigned(S3Storage.Settings(bucket: "my.reports", credentials: credentials)).hasPrefix("https://s3.us-east-1.amazonaws.com/my.reports/x?"))
+        var custom = S3Storage.Settings(bucket: "reports", credentials: credentials)
+        custom.endpoint = "http://127.0.0.1:8333"
+        #expect(try await presigned(custom, method: .put).hasPrefix("http://127.0.0.1:8333/reports/x?"))
+        custom.pathStyle = false
+        custom.endpoint = "https://storage.example.com"
+        #expect(try await presigned(custom).hasPrefix("https://reports.storage.example.com/x?"))
+        var badEndpoint = S3Storage.Settings(bucket: "reports", credentials: credentials)
+        badEndpoint.endpoint = "ftp://example.com"
+        #expect(throws: IntegrationError.self) { _ = try S3Storage(settings: badEndpoint) }
+        let aws = try S3Storage(settings: S3Storage.Settings(bucket: "reports", credentials: credentials))
+        #expect(throws: IntegrationError.self) { try aws.presign("x", method: .get, expiresIn: 0) }
+        try await aws.shutdown()
     }
 }

@@ -29,21 +29,8 @@ func runDatabaseBenchmark() async throws {
         return rate
     }
 
-    /// Runs `rows` calls of `one(i)` with `inFlight` workers.
     func spread(_ one: @escaping @Sendable (Int) async throws -> Void) async throws {
-        let next = Atomicish()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<inFlight {
-                group.addTask {
-                    while true {
-                        let i = next.take()
-                        if i >= rows { return }
-                        try await one(i)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await spreadCalls(count: rows, inFlight: inFlight, one)
     }
 
     let rounds = Int(environment["BENCH_ROUNDS"] ?? "") ?? 3
@@ -142,6 +129,23 @@ func runDatabaseBenchmark() async throws {
         )
     }
     try await sqlite.shutdown()
+}
+
+/// Runs `one(0) ..< one(count - 1)` on `inFlight` workers, each taking the next index as it finishes.
+func spreadCalls(count: Int, inFlight: Int, _ one: @escaping @Sendable (Int) async throws -> Void) async throws {
+    let next = Atomicish()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<inFlight {
+            group.addTask {
+                while true {
+                    let i = next.take()
+                    if i >= count { return }
+                    try await one(i)
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
 }
 
 final class Atomicish: Sendable {

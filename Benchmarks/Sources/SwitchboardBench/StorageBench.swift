@@ -47,19 +47,7 @@ func runStorageBenchmark(_ arguments: [String]) async throws {
         try FileManager.default.createDirectory(atPath: directory + "/back", withIntermediateDirectories: true)
         let run = UUID().uuidString.prefix(8)
         func spread(_ one: @escaping @Sendable (Int) async throws -> Void) async throws {
-            let next = Atomicish()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<inFlight {
-                    group.addTask {
-                        while true {
-                            let i = next.take()
-                            if i >= count { return }
-                            try await one(i)
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await spreadCalls(count: count, inFlight: inFlight, one)
         }
         let put = try await seconds {
             try await spread { i in
