@@ -95,4 +95,16 @@ import Testing
         let error = await #expect(throws: IntegrationError.self) { try await bounded.value }
         #expect(error?.code == .deadlineExceeded, "the call's own deadline still holds")
     }
+
+    @Test func theOneOffFormTimesOutAHungBody() async throws {
+        let clock = TestClock()
+        let task = Task {
+            try await withDeadline(.seconds(3), clock: clock, timeoutError: { Expired() }) {
+                try await clock.sleep(until: .seconds(1000))
+            }
+        }
+        await clock.waitForSleepers(2)
+        clock.advance(to: .seconds(3))
+        await #expect(throws: Expired.self) { try await task.value }
+    }
 }

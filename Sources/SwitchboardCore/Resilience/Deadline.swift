@@ -2,32 +2,23 @@ import Synchronization
 
 /// Runs `body`, failing with `timeoutError()` if it has not finished by `deadline` on `clock`.
 ///
-/// The body runs in a child task that is cancelled when the deadline passes; a body that honours cancellation
-/// stops there. Cancelling the calling task cancels the body too.
+/// A one-off ``DeadlineWatch``: for many calls on one clock, keep a watch and use
+/// ``withDeadline(_:watch:timeoutError:_:)``, which shares one sleeper between them.
 public func withDeadline<T: Sendable>(
     _ deadline: Duration,
     clock: any ResilienceClock,
     timeoutError: @escaping @Sendable () -> any Error,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    if clock.now >= deadline { throw timeoutError() }
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await clock.sleep(until: deadline)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw CancellationError() }
-        guard let value = first else { throw timeoutError() }
-        return value
-    }
+    let watch = DeadlineWatch(clock: clock)
+    defer { withExtendedLifetime(watch) {} }
+    return try await withDeadline(deadline, watch: watch, timeoutError: timeoutError, body)
 }
 
 /// Runs `body`, failing with `timeoutError()` if it has not finished by `deadline` on the watch's clock.
 ///
-/// Like ``withDeadline(_:clock:timeoutError:_:)``, but the deadline is kept by a shared ``DeadlineWatch`` instead
-/// of a timer per call: the body runs in one task, and when the deadline passes the watch's single sleeper
+/// The deadline is kept by a shared ``DeadlineWatch`` rather than a timer per call: the body runs in one task,
+/// and when the deadline passes the watch's single sleeper
 /// cancels it and the caller gets `timeoutError()` at once, even if the body is slow to stop. Cancelling the
 /// calling task cancels the body too.
 public func withDeadline<T: Sendable>(
