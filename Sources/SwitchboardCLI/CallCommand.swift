@@ -72,19 +72,20 @@ struct CallCommand: AsyncParsableCommand {
         print(output.jsonString(pretty: !json))
     }
 
+    /// The most `--input` reads from a file or standard input.
+    static let maximumInputSize = 64 << 20
+
     private func readInput() throws -> JSONValue {
         guard let input else { return [:] }
         var text = input
         if input.hasPrefix("@") {
             let path = String(input.dropFirst())
-            if path == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            } else {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw CLIError.usage("--input \(input): cannot read \(path)")
-                }
-                text = String(decoding: data, as: UTF8.self)
+            guard !path.isEmpty else { throw CLIError.usage("--input @ needs a path after @ (or @- for standard input)") }
+            let data = try FileIO.readAll(path, limit: Self.maximumInputSize, what: "--input")
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw IntegrationError(code: .invalidInput, message: "--input: \(path == "-" ? "standard input" : path) is not UTF-8 text")
             }
+            text = decoded
         }
         do {
             return try JSONValue.parse(text)

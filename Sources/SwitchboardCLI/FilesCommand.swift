@@ -153,13 +153,14 @@ struct FilesCommand: AsyncParsableCommand {
         let bar = (transferSize != nil && !common.json && isatty(STDERR_FILENO) == 1) ? ProgressBar() : nil
         let output: JSONValue
         do {
-            var handler: TransferProgress.Handler?
+            var handler: ProgressHandler?
             if let bar { handler = { done, total in bar.update(done, total) } }
-            let manager = runtime.manager
-            let service = common.service
-            output = try await TransferProgress.$handler.withValue(handler) {
-                try await manager.execute(service: service, operation: operation, input: input)
-            }
+            output = try await runtime.manager.execute(
+                service: common.service,
+                operation: operation,
+                input: input,
+                options: .init(progress: handler)
+            )
         } catch {
             bar?.finish()
             await runtime.shutdown()

@@ -5,6 +5,7 @@ import Switchboard
 @main
 enum Main {
     static func main() async {
+        SignalCleanup.install()
         let arguments = reorderGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         let verbose = arguments.contains("--verbose")
         do {

@@ -42,7 +42,12 @@ public enum DatabaseAdapters {
                     busyTimeout: try configuration.int("busy_timeout_ms") ?? 5000,
                     maximumRows: maximumRows + 1
                 )
-                return DatabaseIntegration(kind: "sqlite", engine: engine, maximumRows: maximumRows)
+                return DatabaseIntegration(
+                    kind: "sqlite",
+                    engine: engine,
+                    maximumRows: maximumRows,
+                    allowsAttach: try configuration.bool("allow_attach") ?? false
+                )
             },
         ]
     }

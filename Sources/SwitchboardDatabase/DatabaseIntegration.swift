@@ -11,12 +11,16 @@ public struct DatabaseIntegration: Integration {
     public let kind: String
     let engine: any SQLEngine
     let maximumRows: Int
+    /// Whether SQLite's ATTACH and DETACH are allowed (`allow_attach`); refused by default, since they open
+    /// other database files.
+    let allowsAttach: Bool
     private let catalog = ColumnCache()
 
-    init(kind: String, engine: any SQLEngine, maximumRows: Int) {
+    init(kind: String, engine: any SQLEngine, maximumRows: Int, allowsAttach: Bool = false) {
         self.kind = kind
         self.engine = engine
         self.maximumRows = maximumRows
+        self.allowsAttach = allowsAttach
     }
 
     public func shutdown() async throws { await engine.shutdown() }
@@ -128,22 +132,22 @@ public struct DatabaseIntegration: Integration {
         ]
     }
 
-    static func isReadOnly(_ query: String) -> Bool {
-        let head = query.trimmingCharacters(in: .whitespacesAndNewlines).prefix(10).lowercased()
-        return head.hasPrefix("select") || head.hasPrefix("with") && !query.lowercased().contains("insert")
-            && !query.lowercased().contains("update") && !query.lowercased().contains("delete")
-            || head.hasPrefix("show") || head.hasPrefix("explain") || head.hasPrefix("values")
-    }
+    /// Whether `query` only reads (see ``SQLText/isReadOnly``): safe to retry, and refusable past `max_rows`.
+    static func isReadOnly(_ query: String) -> Bool { SQLText(query).isReadOnly }
 
     // MARK: Operations
 
     public func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
         switch operation {
         case "execute_query":
-            let (sql, binds) = try ParameterList.bind(query: input["query"]?.stringValue ?? "", params: input["params"], dialect: engine.dialect)
+            let query = input["query"]?.stringValue ?? ""
+            let text = SQLText(query)
+            try text.check(field: "query", insideTransaction: false, allowAttach: allowsAttach)
+            let (sql, binds) = try ParameterList.bind(query: query, params: input["params"], dialect: engine.dialect)
             let result = try await engine.run(sql, binds)
-            try checkRowLimit(result)
-            return ["rows": .array(result.rows), "row_count": .int(result.affected)]
+            // A read past max_rows changed nothing and is refused; a write has happened and is reported.
+            if text.isReadOnly { try checkRowLimit(result) }
+            return output(of: result)
         case "insert_record":
             let table = try TableName(input["table"]?.stringValue ?? "")
             let data = input["data"]?.objectValue ?? [:]
@@ -202,8 +206,8 @@ public struct DatabaseIntegration: Integration {
             guard !names.isEmpty else { throw IntegrationError.invalidInput("data must set at least one column") }
             let sets = names.enumerated().map { "\($1) = \(engine.dialect.placeholder($0 + 1))" }.joined(separator: ", ")
             let (clause, whereBinds) = try whereClause(input, columns: columns, table: table, offset: binds.count, verb: "update")
-            let result = try await engine.run("UPDATE \(table.quoted) SET \(sets)\(clause) RETURNING 1", binds + whereBinds)
-            return ["row_count": .int(result.rows.count)]
+            let result = try await engine.run("UPDATE \(table.quoted) SET \(sets)\(clause)", binds + whereBinds)
+            return ["row_count": .int(result.affected)]
         case "select_records":
             let table = try TableName(input["table"]?.stringValue ?? "")
             let columns = try await columnTypes(table)
@@ -220,8 +224,8 @@ public struct DatabaseIntegration: Integration {
             let table = try TableName(input["table"]?.stringValue ?? "")
             let columns = try await columnTypes(table)
             let (clause, binds) = try whereClause(input, columns: columns, table: table, offset: 0, verb: "delete")
-            let result = try await engine.run("DELETE FROM \(table.quoted)\(clause) RETURNING 1", binds)
-            return ["row_count": .int(result.rows.count)]
+            let result = try await engine.run("DELETE FROM \(table.quoted)\(clause)", binds)
+            return ["row_count": .int(result.affected)]
         case "upsert_record":
             let table = try TableName(input["table"]?.stringValue ?? "")
             let columns = try await columnTypes(table)
@@ -244,8 +248,15 @@ public struct DatabaseIntegration: Integration {
             let result = try await engine.run(sql, binds)
             return typed(result.rows.first ?? [:], columns: columns)
         case "transaction":
-            let statements = try (input["statements"]?.arrayValue ?? []).map { statement -> (String, [BindValue]) in
-                try ParameterList.bind(query: statement["query"]?.stringValue ?? "", params: statement["params"], dialect: engine.dialect)
+            let statements = try (input["statements"]?.arrayValue ?? []).enumerated().map { index, statement -> (String, [BindValue]) in
+                let query = statement["query"]?.stringValue ?? ""
+                try SQLText(query).check(field: "statements[\(index)].query", insideTransaction: true, allowAttach: allowsAttach)
+                return try ParameterList.bind(
+                    query: query,
+                    params: statement["params"],
+                    dialect: engine.dialect,
+                    field: "statements[\(index)].params"
+                )
             }
             guard !statements.isEmpty else { throw IntegrationError.invalidInput("statements must hold at least one statement") }
             var attempt = 0
@@ -255,8 +266,7 @@ public struct DatabaseIntegration: Integration {
                     let results = try await engine.transaction { session in
                         var results: [JSONValue] = []
                         for (sql, binds) in statements {
-                            let result = try await session.run(sql, binds)
-                            results.append(["rows": .array(result.rows), "row_count": .int(result.affected)])
+                            results.append(output(of: try await session.run(sql, binds)))
                         }
                         return results
                     }
@@ -269,6 +279,15 @@ public struct DatabaseIntegration: Integration {
         default:
             throw IntegrationError(code: .unknownOperation, message: "no operation named \(operation)")
         }
+    }
+
+    /// `{rows, row_count}` of one statement: `row_count` exact (rows affected, or returned); rows past `max_rows`
+    /// cut, and then `truncated: true`.
+    private func output(of result: StatementResult) -> JSONValue {
+        guard result.rows.count > maximumRows else {
+            return ["rows": .array(result.rows), "row_count": .int(result.affected)]
+        }
+        return ["rows": .array(Array(result.rows.prefix(maximumRows))), "row_count": .int(result.affected), "truncated": true]
     }
 
     private func checkRowLimit(_ result: StatementResult) throws {

@@ -5,13 +5,34 @@ import SwitchboardCore
 /// `:name` references in the query are rewritten to positional placeholders. Text in quotes, comments and `::`
 /// casts is left alone.
 enum ParameterList {
-    static func bind(query: String, params: JSONValue?, dialect: SQLDialect) throws -> (String, [BindValue]) {
+    /// - Throws: ``IntegrationError`` `invalidInput` when a placeholder has no value or a value no placeholder
+    ///   (a missing value would otherwise be bound as NULL), before anything runs.
+    static func bind(query: String, params: JSONValue?, dialect: SQLDialect, field: String = "params") throws -> (String, [BindValue]) {
         switch params {
         case nil, .null?:
+            if let first = positionalPlaceholders(in: query, dialect: dialect).min() {
+                throw IntegrationError.invalidInput("the query uses $\(first), but \(field) gives no values")
+            }
             return (dialect == .sqlite ? rewritePositional(query) : query, [])
         case .array(let values)?:
+            let used = positionalPlaceholders(in: query, dialect: dialect)
+            if let highest = used.max(), highest > values.count {
+                throw IntegrationError.invalidInput(
+                    "the query uses $\(highest), but \(field) gives \(values.count) value\(values.count == 1 ? "" : "s"); give one value per placeholder"
+                )
+            }
+            if let unused = (1...max(1, values.count)).first(where: { $0 <= values.count && !used.contains($0) }) {
+                throw IntegrationError.invalidInput(
+                    "\(field)[\(unused - 1)] has no placeholder: the query does not use $\(unused); remove the value or use it"
+                )
+            }
             return (dialect == .sqlite ? rewritePositional(query) : query, try values.map(bindValue))
         case .object(let members)?:
+            if let first = positionalPlaceholders(in: query, dialect: dialect).min() {
+                throw IntegrationError.invalidInput(
+                    "the query uses $\(first), but \(field) is an object (for :name placeholders); use one kind of placeholder"
+                )
+            }
             return try rewriteNamed(query, members: members, dialect: dialect)
         case let other?:
             throw IntegrationError.invalidInput("params must be an array (for $1, $2, ...) or an object (for :name), found \(other.typeName)")
@@ -28,6 +49,49 @@ enum ParameterList {
         case .string(let s): return .text(s)
         case .array, .object: return .text(value.jsonString())
         }
+    }
+
+    /// The positional placeholders the query uses, outside quotes and comments: `$N` and, for SQLite, `?N` and
+    /// bare `?` (numbered one past the highest so far, as SQLite does).
+    static func positionalPlaceholders(in query: String, dialect: SQLDialect) -> Set<Int> {
+        var used = Set<Int>()
+        var highest = 0
+        scan(query) { piece, isCode in
+            guard isCode else { return }
+            let chars = Array(piece.utf8)
+            var i = 0
+            while i < chars.count {
+                let c = chars[i]
+                let marker = c == UInt8(ascii: "$") || (dialect == .sqlite && c == UInt8(ascii: "?"))
+                guard marker else {
+                    i += 1
+                    continue
+                }
+                // `x$1` is part of a name, not a placeholder.
+                if i > 0, chars[i - 1] == UInt8(ascii: "_") || (chars[i - 1] >= 0x80)
+                    || (chars[i - 1] | 0x20 >= UInt8(ascii: "a") && chars[i - 1] | 0x20 <= UInt8(ascii: "z"))
+                    || (chars[i - 1] >= UInt8(ascii: "0") && chars[i - 1] <= UInt8(ascii: "9"))
+                {
+                    i += 1
+                    continue
+                }
+                var j = i + 1
+                var number = 0
+                while j < chars.count, chars[j] >= UInt8(ascii: "0"), chars[j] <= UInt8(ascii: "9"), number < 1_000_000 {
+                    number = number * 10 + Int(chars[j] - UInt8(ascii: "0"))
+                    j += 1
+                }
+                if j > i + 1, number > 0 {
+                    used.insert(number)
+                    highest = max(highest, number)
+                } else if c == UInt8(ascii: "?") && j == i + 1 {
+                    highest += 1
+                    used.insert(highest)
+                }
+                i = j
+            }
+        }
+        return used
     }
 
     /// SQLite numbers `?NNN` placeholders; `$1` in a query written for PostgreSQL becomes `?1`.

@@ -117,7 +117,14 @@ final class PostgresEngine: SQLEngine {
         try await verifyOnce()
         do {
             return try await client.withConnection { connection in
-                try await Self.run(sql, binds, on: connection, logger: self.logger, rowLimit: self.settings.maximumRows)
+                try await Self.run(
+                    sql,
+                    binds,
+                    on: connection,
+                    logger: self.logger,
+                    rowLimit: self.settings.maximumRows,
+                    abandonPastLimit: DatabaseIntegration.isReadOnly(sql)
+                )
             }
         } catch let error as IntegrationError {
             throw error
@@ -131,7 +138,8 @@ final class PostgresEngine: SQLEngine {
         _ binds: [BindValue],
         on connection: PostgresConnection,
         logger: Logger,
-        rowLimit: Int = Int.max - 1
+        rowLimit: Int = Int.max - 1,
+        abandonPastLimit: Bool = false
     ) async throws -> StatementResult {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
@@ -145,9 +153,10 @@ final class PostgresEngine: SQLEngine {
             }
         }
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        // Rows are decoded as they arrive; past `rowLimit` the stream is abandoned, so a huge result never sits
-        // in memory whole.
-        let collected = RowCollector(limit: rowLimit)
+        // Rows are decoded as they arrive and kept up to `rowLimit`. Past it, a read is abandoned (it changed
+        // nothing, and will be refused), so a huge result never sits in memory whole; a write runs to its end and
+        // its rows past the limit are only counted.
+        let collected = RowCollector(limit: rowLimit, abandons: abandonPastLimit)
         do {
             let metadata = try await connection.query(query, logger: logger) { row in
                 var object: [String: JSONValue] = [:]
@@ -155,7 +164,7 @@ final class PostgresEngine: SQLEngine {
                 try collected.append(.object(object))
             }.get()
             let rows = collected.rows
-            return StatementResult(rows: rows, affected: metadata.rows ?? rows.count)
+            return StatementResult(rows: rows, affected: metadata.rows ?? collected.seen)
         } catch is RowCollector.LimitReached {
             let rows = collected.rows
             return StatementResult(rows: rows, affected: rows.count)
@@ -170,7 +179,7 @@ final class PostgresEngine: SQLEngine {
             return try await client.withConnection { connection in
                 _ = try await Self.run("BEGIN", [], on: connection, logger: self.logger)
                 do {
-                    let value = try await body(Session(connection: connection, logger: self.logger))
+                    let value = try await body(Session(connection: connection, logger: self.logger, rowLimit: self.settings.maximumRows))
                     _ = try await Self.run("COMMIT", [], on: connection, logger: self.logger)
                     return value
                 } catch {
@@ -188,8 +197,9 @@ final class PostgresEngine: SQLEngine {
     private struct Session: SQLSession, @unchecked Sendable {
         let connection: PostgresConnection
         let logger: Logger
+        let rowLimit: Int
         func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult {
-            try await PostgresEngine.run(sql, binds, on: connection, logger: logger)
+            try await PostgresEngine.run(sql, binds, on: connection, logger: logger, rowLimit: rowLimit)
         }
     }
 
@@ -259,23 +269,31 @@ final class PostgresEngine: SQLEngine {
     }
 }
 
-/// Collects decoded rows up to a limit, then stops the stream.
+/// Collects decoded rows up to a limit; past it, either stops the stream (`abandons`) or counts the rest.
 final class RowCollector: Sendable {
     struct LimitReached: Error {}
-    private let state = Mutex<[JSONValue]>([])
+    private let state = Mutex<(rows: [JSONValue], seen: Int)>(([], 0))
     private let limit: Int
+    private let abandons: Bool
 
-    init(limit: Int) { self.limit = limit }
-
-    func append(_ row: JSONValue) throws {
-        let full = state.withLock { rows -> Bool in
-            rows.append(row)
-            return rows.count > limit
-        }
-        if full { throw LimitReached() }
+    init(limit: Int, abandons: Bool) {
+        self.limit = limit
+        self.abandons = abandons
     }
 
-    var rows: [JSONValue] { state.withLock { $0 } }
+    func append(_ row: JSONValue) throws {
+        let full = state.withLock { state -> Bool in
+            state.seen += 1
+            if state.rows.count < limit + 1 { state.rows.append(row) }
+            return state.seen > limit
+        }
+        if full && abandons { throw LimitReached() }
+    }
+
+    /// The rows kept: at most one more than the limit, so the caller can tell the result was cut.
+    var rows: [JSONValue] { state.withLock { $0.rows } }
+    /// Every row the statement returned.
+    var seen: Int { state.withLock { $0.seen } }
 }
 
 /// Text whose type the server infers from the statement, as for a literal in psql: `$1` compared with an integer
@@ -311,7 +329,9 @@ enum PostgresValues {
                 let text = try cell.decode(String.self)
                 return (try? JSONValue.parse(text)) ?? .string(text)
             case .uuid: return .string(try cell.decode(UUID.self).uuidString.lowercased())
-            case .numeric: return .string("\(try cell.decode(Decimal.self))")
+            case .numeric:
+                if cell.format == .binary, let bytes = cell.bytes, let text = PostgresNumeric.text(bytes) { return .string(text) }
+                return .string(try cell.decode(String.self))
             case .date:
                 let date = try cell.decode(Date.self)
                 let f = DateFormatter()

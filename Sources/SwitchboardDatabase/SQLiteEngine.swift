@@ -47,21 +47,30 @@ final class SQLiteEngine: SQLEngine {
             // Rows are decoded as SQLite steps through them; past `maximumRows` they are counted, not kept, so a
             // huge result never sits in memory whole.
             let collected = SQLiteRows(limit: maximumRows)
+            let reads = DatabaseIntegration.isReadOnly(sql)
+            // changes() keeps the count of the last write, whichever statement made it: compare total_changes()
+            // before and after to know whether this statement changed anything.
+            let before = reads ? 0 : try await totalChanges()
             try await connection.query(sql, binds.map(Self.data)) { row in collected.add(row) }
             var result = StatementResult(affected: 0)
             let (rows, columns, seen) = collected.snapshot
             result.columns = columns
             result.rows = rows
-            if seen > 0 || DatabaseIntegration.isReadOnly(sql) {
+            if seen > 0 || reads {
                 result.affected = seen
             } else {
-                let changes = try await connection.query("SELECT changes() AS n", [])
-                result.affected = changes.first?.column("n")?.integer ?? 0
+                let changes = try await connection.query("SELECT changes() AS n, total_changes() AS t", [])
+                let total = changes.first?.column("t")?.integer ?? before
+                result.affected = total == before ? 0 : changes.first?.column("n")?.integer ?? 0
             }
             return result
         } catch let error as SQLiteError {
             throw Self.map(error)
         }
+    }
+
+    private func totalChanges() async throws -> Int {
+        try await connection.query("SELECT total_changes() AS t", []).first?.column("t")?.integer ?? 0
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {

@@ -50,13 +50,41 @@ extension TemporalGrammar {
     }
 
     func year(_ i: Int) -> (Int, Int)? {
+        if case .year(let y, let next) = yearReading(i) { return (y, next) }
+        return nil
+    }
+
+    /// What a number written after a month-name date means.
+    enum YearReading {
+        /// No number there (or one that belongs to what follows: `at 14:15`, `3pm`, `30 minutes`).
+        case none
+        /// A year, and the token after it.
+        case year(Int, Int)
+        /// A number in the year's place that is not a year this reads, and the token after it: never dropped,
+        /// never replaced by another year.
+        case invalid(String, Int)
+    }
+
+    /// A year after a month-name date: `, 2026`, `'26`, `2150`, `9999`. A four-digit number that could as well be
+    /// a time (`1530`, `0930`, `2300`) outside 1900–2200, or a number of five or more digits, is an error.
+    func yearReading(_ i: Int) -> YearReading {
         var i = i
         if punct(i, ",") { i += 1 }
-        if punct(i, "'"), let y = number(i + 1), digits(i + 1) == 2 { return (2000 + y, i + 2) }
-        guard let y = number(i), digits(i) == 4, y >= 1900, y <= 2200 else { return nil }
-        // "14:15" after a date is a time, not a year.
-        if punct(i + 1, ":") { return nil }
-        return (y, i + 1)
+        if punct(i, "'"), let y = number(i + 1), digits(i + 1) == 2 { return .year(2000 + y, i + 2) }
+        guard let y = number(i), digits(i) >= 4 else { return .none }
+        // "14:15" after a date is a time, "1530h" or "2300 hours" a time or duration, not a year.
+        if punct(i + 1, ":") || meridiem(i + 1) != nil || unit(i + 1) != nil || isWord(i + 1, "oclock", "h", "hrs") { return .none }
+        let text = tokens[i].text
+        if digits(i) > 4 {
+            return .invalid("\(text) is not a year (years run to 9999); write the year in full, such as \(chrono.today.year + 1)", i + 1)
+        }
+        if (1900...2200).contains(y) { return .year(y, i + 1) }
+        let clockLike = y / 100 <= 23 && y % 100 <= 59
+        if y > 2200 && !clockLike { return .year(y, i + 1) }
+        return .invalid(
+            "\(text) after a date is neither a year nor a time this reads; write the year in full (such as \(chrono.today.year + 1)) or the time with a colon (\(y / 100):\(String(format: "%02d", y % 100)))",
+            i + 1
+        )
     }
 
     /// The next occurrence of month/day on or after today (for a date written without a year).
@@ -116,7 +144,11 @@ extension TemporalGrammar {
             guard punct(i + 1, separator), tight(i + 1), let b = number(i + 2), tight(i + 2), digits(i) <= 2, digits(i + 2) <= 2 else { continue }
             var year: Int?
             var next = i + 3
-            if punct(i + 3, separator), tight(i + 3), let y = number(i + 4), tight(i + 4), digits(i + 4) == 4 || digits(i + 4) == 2 {
+            if punct(i + 3, separator), tight(i + 3), let y = number(i + 4), tight(i + 4) {
+                guard digits(i + 4) == 4 || digits(i + 4) == 2 else {
+                    let message = "\(tokens[i + 4].text) is not a year (write it with four digits, such as \(chrono.today.year + 1))"
+                    return (Found(piece: .invalid(field: "start", code: "invalid_date", message: message), range: i..<(i + 5)), i + 5)
+                }
                 year = digits(i + 4) == 2 ? 2000 + y : y
                 next = i + 5
             } else if separator != "/" {
@@ -169,22 +201,31 @@ extension TemporalGrammar {
             if namedDateCore(j) != nil { i0 = j } else { return nil }
         }
         if let a = number(i0), digits(i0) <= 2, a >= 1, a <= 31, punct(i0 + 1, "-") || isWord(i0 + 1, "to", "through", "until"),
-            let second = namedDateCore(i0 + 2), !second.monthFirst
+            let second = namedDateReading(i0 + 2), !second.monthFirst
         {
+            if let problem = second.problem {
+                return (Found(piece: .invalid(field: "start", code: "invalid_date", message: problem), range: i..<second.next), second.next)
+            }
             var b = second.value
             var first = Day(year: b.year, month: b.month, day: a)
             if second.year == nil, first < chrono.today, b >= chrono.today { first.year = b.year } else if first > b { first.year -= 1 }
             if second.year == nil, b < chrono.today { b.year += 1; first.year += 1 }
             return (rangeFound(first, b, i, second.next), second.next)
         }
-        guard let first = namedDateCore(i0) else { return nil }
+        guard let first = namedDateReading(i0) else { return nil }
         let afterFirst = first.next
+        if let problem = first.problem {
+            return (Found(piece: .invalid(field: "start", code: "invalid_date", message: problem), range: i..<afterFirst), afterFirst)
+        }
         // A range to a second date: `- 12 September`, `to Nov 12`, `- 22, 2012`, `through the 15th`.
         var j = afterFirst
         if punct(j, "-") || isWord(j, "to", "until", "through", "til", "and") {
             let k = j + 1
-            if let secondDate = namedDateCore(k) {
+            if let secondDate = namedDateReading(k) {
                 let second = secondDate, afterSecond = secondDate.next
+                if let problem = second.problem {
+                    return (Found(piece: .invalid(field: "start", code: "invalid_date", message: problem), range: i..<afterSecond), afterSecond)
+                }
                 var a = first.value, b = second.value
                 if first.year == nil, let y = second.year { a.year = y; if a > b { a.year -= 1 } }
                 if second.year == nil { b.year = a.year; if b < a { b.year += 1 } }
@@ -197,8 +238,11 @@ extension TemporalGrammar {
                 if let w = word(next), Vocabulary.ordinalSuffixes.contains(w) { next += 1 }
                 var a = first.value
                 var b = Day(year: a.year, month: a.month, day: d2)
-                if let (y, afterYear) = year(next) {
-                    a.year = y; b.year = y; next = afterYear
+                switch yearReading(next) {
+                case .year(let y, let afterYear): a.year = y; b.year = y; next = afterYear
+                case .invalid(let problem, let after):
+                    return (Found(piece: .invalid(field: "start", code: "invalid_date", message: problem), range: i..<after), after)
+                case .none: break
                 }
                 return (rangeFound(a, b, i, next), next)
             }
@@ -215,6 +259,12 @@ extension TemporalGrammar {
 
     /// One month-name date. `year` is nil when not written (the value then holds the next occurrence).
     func namedDateCore(_ i: Int) -> (value: Day, year: Int?, monthFirst: Bool, next: Int)? {
+        guard let core = namedDateReading(i) else { return nil }
+        return (core.value, core.year, core.monthFirst, core.next)
+    }
+
+    /// ``namedDateCore(_:)`` with the problem of a number in the year's place that is not a year.
+    func namedDateReading(_ i: Int) -> (value: Day, year: Int?, monthFirst: Bool, next: Int, problem: String?)? {
         // Month first: `March 5`, `Mar. 5th, 2026`, `March, 6th 2016`, `March the 5th`.
         if let (m, afterMonth) = month(i) {
             var j = afterMonth
@@ -223,10 +273,11 @@ extension TemporalGrammar {
             if let (d, afterDay) = ordinalDay(j), d >= 1, d <= 40, !punct(afterDay, ":"), meridiem(afterDay) == nil, !isWord(afterDay, "oclock"),
                 digits(j) <= 2 || number(j) == nil
             {
-                if let (y, afterYear) = year(afterDay) {
-                    return (Day(year: y, month: m, day: d), y, true, afterYear)
+                switch yearReading(afterDay) {
+                case .year(let y, let afterYear): return (Day(year: y, month: m, day: d), y, true, afterYear, nil)
+                case .invalid(let problem, let after): return (upcoming(month: m, day: d), nil, true, after, problem)
+                case .none: return (upcoming(month: m, day: d), nil, true, afterDay, nil)
                 }
-                return (upcoming(month: m, day: d), nil, true, afterDay)
             }
             return nil
         }
@@ -237,9 +288,10 @@ extension TemporalGrammar {
         var k = afterDay
         if isWord(k, "of") { k += 1 }
         guard let (m, afterMonth) = month(k) else { return nil }
-        if let (y, afterYear) = year(afterMonth) {
-            return (Day(year: y, month: m, day: d), y, false, afterYear)
+        switch yearReading(afterMonth) {
+        case .year(let y, let afterYear): return (Day(year: y, month: m, day: d), y, false, afterYear, nil)
+        case .invalid(let problem, let after): return (upcoming(month: m, day: d), nil, false, after, problem)
+        case .none: return (upcoming(month: m, day: d), nil, false, afterMonth, nil)
         }
-        return (upcoming(month: m, day: d), nil, false, afterMonth)
     }
 }

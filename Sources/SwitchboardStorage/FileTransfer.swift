@@ -78,9 +78,11 @@ enum FileTransfer {
     static func createTemporary(besides path: String) throws -> (path: String, fd: Int32) {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.\(name).\(UUID().uuidString.prefix(8)).part"
+        let temporary = (directory.isEmpty ? "." : directory) + "/" + PartialFiles.name(for: name)
+        PartialFiles.register(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
+            PartialFiles.unregister(temporary)
             throw IntegrationError(code: .invalidInput, message: "cannot write in \(directory.isEmpty ? "." : directory): \(String(cString: strerror(errno)))")
         }
         return (temporary, fd)
@@ -118,9 +120,11 @@ enum FileTransfer {
             let code = errno
             close(fd)
             unlink(temporary)
+            PartialFiles.unregister(temporary)
             throw writeError(code, destination: path)
         }
         close(fd)
+        defer { PartialFiles.unregister(temporary) }
         guard rename(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)
@@ -139,6 +143,29 @@ enum FileTransfer {
     static func discard(_ fd: Int32, temporary: String) {
         close(fd)
         unlink(temporary)
+        PartialFiles.unregister(temporary)
+    }
+
+    /// Refuses a destination that exists and is not a regular file (a device such as /dev/null, a FIFO, a
+    /// socket): a download replaces its destination, which is only right for a file.
+    static func checkReplaceable(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }  // nothing there yet (or a dangling link): a new file
+        let kind: String
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFSOCK: kind = "a socket"
+        case S_IFDIR: kind = "a directory"
+        default: kind = "not a regular file"
+        }
+        throw IntegrationError(
+            code: .invalidInput,
+            message: "the destination \(path) is \(kind); a download only replaces a regular file or goes into a directory",
+            hint: "choose a file path or a directory as the destination"
+        )
     }
 
     /// Where a download goes: `destination` itself, or `destination/<last part of key>` when it is a directory.
@@ -148,8 +175,11 @@ enum FileTransfer {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
             let name = key.split(separator: "/").last.map(String.init) ?? key
-            return (destination as NSString).appendingPathComponent(name)
+            let target = (destination as NSString).appendingPathComponent(name)
+            try checkReplaceable(target)
+            return target
         }
+        try checkReplaceable(destination)
         let directory = (destination as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SwitchboardCore
+import Synchronization
 
 /// Objects as files under a root directory (the embedded default: `<data-dir>/files`). Writes are atomic
 /// (temporary file, fsync, rename); keys with `..`, `.` or empty segments, absolute keys, and symbolic links that
@@ -20,6 +21,9 @@ public struct LocalStorage: ObjectStorage {
     func path(for key: String) throws -> String {
         if key.hasPrefix("/") {
             throw IntegrationError.invalidInput("\(key) is an absolute path; keys are relative to the storage root")
+        }
+        if key.hasSuffix("/") {
+            throw IntegrationError.invalidInput("\(key) ends with /, which names a folder, not an object; add the file name")
         }
         let segments = key.split(separator: "/", omittingEmptySubsequences: false)
         for segment in segments where segment.isEmpty || segment == "." || segment == ".." {
@@ -49,17 +53,29 @@ public struct LocalStorage: ObjectStorage {
         return String(cString: resolved)
     }
 
+    /// Creates the root if needed and, once per process, removes the partial files that interrupted writes left
+    /// behind (older than a day, or written by a process that is gone).
     func ensureRoot() throws {
         try FileIO.ensureDirectory(root)
+        let first = Self.swept.withLock { $0.insert(root).inserted }
+        if first { PartialFiles.sweep(root) }
     }
+
+    /// The roots swept in this process.
+    private static let swept = Mutex<Set<String>>([])
 
     // MARK: Operations
 
-    public func upload(file source: String, to key: String, contentType: String?, metadata: [String: String]) async throws -> StoredObject {
+    public func upload(
+        file source: String,
+        to key: String,
+        contentType: String?,
+        metadata: [String: String],
+        progress: ProgressHandler?
+    ) async throws -> StoredObject {
         try ensureRoot()
         let target = try path(for: key)
         let size = try FileTransfer.regularFileSize(source)
-        let progress = TransferProgress.handler
         let etag = try await FileTransfer.blocking {
             try FileIO.ensureDirectory((target as NSString).deletingLastPathComponent)
             try self.checkInsideRoot(target, key: key)
@@ -68,7 +84,8 @@ public struct LocalStorage: ObjectStorage {
         return StoredObject(key: key, size: size, etag: etag)
     }
 
-    public func download(_ key: String, to destination: String) async throws -> DownloadedFile {
+    public func download(_ key: String, to destination: String, progress: ProgressHandler?) async throws -> DownloadedFile {
+        try ensureRoot()
         let source = try path(for: key)
         let target = try FileTransfer.downloadPath(destination, key: key)
         let size: Int64
@@ -77,13 +94,12 @@ public struct LocalStorage: ObjectStorage {
         } catch let error as IntegrationError where error.code == .notFound {
             throw IntegrationError(code: .notFound, message: "no object \(key) in \(root)")
         }
-        let progress = TransferProgress.handler
         _ = try await FileTransfer.blocking { try Self.copyFile(source, to: target, size: size, progress: progress, durable: false) }
         return DownloadedFile(path: target, size: size)
     }
 
     /// Copies `source` to `target` through a temporary file; returns the MD5 of the content in hex.
-    static func copyFile(_ source: String, to target: String, size: Int64, progress: TransferProgress.Handler?, durable: Bool = true) throws -> String {
+    static func copyFile(_ source: String, to target: String, size: Int64, progress: ProgressHandler?, durable: Bool = true) throws -> String {
         let input = try FileTransfer.openForReading(source)
         defer { close(input) }
         let (temporary, output) = try FileTransfer.createTemporary(besides: target)
@@ -117,7 +133,7 @@ public struct LocalStorage: ObjectStorage {
         } catch {
             return listing  // an empty or missing folder lists as empty, as in S3
         }
-        for name in names.sorted() where !(name.hasPrefix(".") && name.hasSuffix(".part")) {
+        for name in names.sorted() where !PartialFiles.isPartial(name) {
             let full = directory + "/" + name
             var info = stat()
             guard lstat(full, &info) == 0 else { continue }

@@ -4,11 +4,17 @@ import SwitchboardCore
 /// An object store: S3 and compatible servers, or a local directory. Keys are full object names
 /// (`reports/2026/q3.pdf`); a "folder" is a key prefix ending in `/`.
 public protocol ObjectStorage: Sendable {
-    /// Uploads the local file at `path` as `key`.
-    func upload(file path: String, to key: String, contentType: String?, metadata: [String: String]) async throws -> StoredObject
-    /// Downloads `key` into the local file `path` (its directory must exist). Written to a temporary file and
-    /// renamed into place only when complete and verified.
-    func download(_ key: String, to path: String) async throws -> DownloadedFile
+    /// Uploads the local file at `path` as `key`, reporting bytes sent to `progress`.
+    func upload(
+        file path: String,
+        to key: String,
+        contentType: String?,
+        metadata: [String: String],
+        progress: ProgressHandler?
+    ) async throws -> StoredObject
+    /// Downloads `key` into the local file `path` (its directory must exist), reporting bytes received to
+    /// `progress`. Written to a temporary file and renamed into place only when complete and verified.
+    func download(_ key: String, to path: String, progress: ProgressHandler?) async throws -> DownloadedFile
     /// The objects and sub-folders directly under `folder` (`""` or `/` for the root).
     func list(folder: String) async throws -> Listing
     /// Deletes `key`. Deleting a missing key is not an error (as in S3).
@@ -25,6 +31,16 @@ public protocol ObjectStorage: Sendable {
 
 extension ObjectStorage {
     public func shutdown() async throws {}
+
+    /// Uploads without progress reports.
+    public func upload(file path: String, to key: String, contentType: String? = nil, metadata: [String: String] = [:]) async throws -> StoredObject {
+        try await upload(file: path, to: key, contentType: contentType, metadata: metadata, progress: nil)
+    }
+
+    /// Downloads without progress reports.
+    public func download(_ key: String, to path: String) async throws -> DownloadedFile {
+        try await download(key, to: path, progress: nil)
+    }
 }
 
 /// The result of an upload or copy.
@@ -74,14 +90,6 @@ public enum PresignMethod: String, Sendable {
 public struct PresignedURL: Sendable, Equatable {
     public var url: String
     public var expiresAt: Date
-}
-
-/// Bytes moved so far in the current transfer, for progress bars. Set it around a call (it is a task local, so
-/// it reaches the adapter through the manager); adapters call it as data moves.
-public enum TransferProgress {
-    /// `(bytes done, bytes in total)`.
-    public typealias Handler = @Sendable (Int64, Int64) -> Void
-    @TaskLocal public static var handler: Handler?
 }
 
 /// Checks object keys: non-empty, at most 1024 bytes of UTF-8, no NUL or other control characters.

@@ -292,7 +292,13 @@ public final class S3Storage: ObjectStorage {
 
     // MARK: Upload
 
-    public func upload(file source: String, to key: String, contentType: String?, metadata: [String: String]) async throws -> StoredObject {
+    public func upload(
+        file source: String,
+        to key: String,
+        contentType: String?,
+        metadata: [String: String],
+        progress: ProgressHandler?
+    ) async throws -> StoredObject {
         let size = try FileTransfer.regularFileSize(source)
         let fd = try FileTransfer.openForReading(source)
         defer { close(fd) }
@@ -300,7 +306,6 @@ public final class S3Storage: ObjectStorage {
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) {
             headers.append(("x-amz-meta-\(name.lowercased())", value))
         }
-        let progress = TransferProgress.handler
         if size <= settings.multipartThreshold {
             // Small enough to hold: one read, both hashes, one PUT with Content-MD5, ETag checked.
             let bytes = try await FileTransfer.blocking(bytes: size) { try FileTransfer.read(fd, offset: 0, count: Int(size)) }
@@ -334,7 +339,7 @@ public final class S3Storage: ObjectStorage {
         size: Int64,
         key: String,
         headers: [(String, String)],
-        progress: TransferProgress.Handler?
+        progress: ProgressHandler?
     ) async throws -> StoredObject {
         // S3 allows at most 10,000 parts: grow the part size for huge files.
         let partSize = max(settings.partSize, (size + 9_999) / 10_000)
@@ -446,14 +451,13 @@ public final class S3Storage: ObjectStorage {
     /// checked against it as it streams); otherwise the first response gives the first `part_size` bytes and
     /// the rest comes in ranges, `parallel_parts` at a time, each written at its offset and pinned to the first
     /// response's ETag with If-Match.
-    public func download(_ key: String, to destination: String) async throws -> DownloadedFile {
+    public func download(_ key: String, to destination: String, progress: ProgressHandler?) async throws -> DownloadedFile {
         let target = try FileTransfer.downloadPath(destination, key: key)
         let partSize = settings.partSize
         let first = try await send("GET", key: key, timeout: .hours(24))
         let etag = Self.etag(first)
         let total = first.headers.first(name: "Content-Length").flatMap { Int64($0) }
         let (temporary, fd) = try FileTransfer.createTemporary(besides: target)
-        let progress = TransferProgress.handler
         let counter = progress.map { ByteCounter(total: total ?? 0, handler: $0) }
         do {
             var md5: Insecure.MD5? = Self.isMD5(etag) ? Insecure.MD5() : nil
@@ -663,9 +667,9 @@ public final class S3Storage: ObjectStorage {
 final class ByteCounter: Sendable {
     private let value = Atomic<Int64>(0)
     let total: Int64
-    let handler: TransferProgress.Handler
+    let handler: ProgressHandler
 
-    init(total: Int64, handler: @escaping TransferProgress.Handler) {
+    init(total: Int64, handler: @escaping ProgressHandler) {
         self.total = total
         self.handler = handler
     }

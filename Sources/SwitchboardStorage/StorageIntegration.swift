@@ -127,12 +127,13 @@ public struct StorageIntegration: Integration {
                 file: string("file_path"),
                 to: key,
                 contentType: input["content_type"]?.stringValue,
-                metadata: metadata
+                metadata: metadata,
+                progress: context.progress
             )
             return ["file_id": .string(stored.key), "size": .int(Int(stored.size)), "etag": .string(stored.etag)]
         case "download_file":
             let key = try ObjectKey.validate(string("file_id"))
-            let file = try await storage.download(key, to: string("destination"))
+            let file = try await storage.download(key, to: string("destination"), progress: context.progress)
             return ["path": .string(file.path), "size": .int(Int(file.size))]
         case "list_files":
             let listing = try await storage.list(folder: string("folder"))

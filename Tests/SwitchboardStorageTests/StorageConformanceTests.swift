@@ -202,9 +202,13 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         try data.write(to: URL(fileURLWithPath: directory + "/big.bin"))
         let key = "multipart/\(UUID().uuidString.prefix(8)).bin"
         let reported = ProgressLog()
-        let stored = try await TransferProgress.$handler.withValue({ done, total in reported.add(done, total) }) {
-            try await s3.upload(file: directory + "/big.bin", to: key, contentType: nil, metadata: ["owner": "tests"])
-        }
+        let stored = try await s3.upload(
+            file: directory + "/big.bin",
+            to: key,
+            contentType: nil,
+            metadata: ["owner": "tests"],
+            progress: { done, total in reported.add(done, total) }
+        )
         #expect(stored.etag.hasSuffix("-3"), "three parts of 5 MiB, 5 MiB and the rest")
         #expect(stored.size == Int64(data.count))
         #expect(reported.last?.0 == Int64(data.count))
@@ -227,9 +231,13 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         // Cancel once the first part is on its way.
         let started = AsyncStream<Void>.makeStream()
         let upload = Task {
-            try await TransferProgress.$handler.withValue({ _, _ in started.continuation.yield() }) {
-                try await s3.upload(file: directory + "/big.bin", to: key, contentType: nil, metadata: [:])
-            }
+            try await s3.upload(
+                file: directory + "/big.bin",
+                to: key,
+                contentType: nil,
+                metadata: [:],
+                progress: { _, _ in started.continuation.yield() }
+            )
         }
         for await _ in started.stream { break }
         upload.cancel()

@@ -98,6 +98,12 @@ public struct ConfigurationLoader: Sendable {
 
     /// Parses YAML text into a tree with locations.
     public static func parse(_ text: String, file: String) throws -> ConfigNode? {
+        if let line = complexKeyLine(in: text) {
+            throw ConfigurationError(
+                at: SourceLocation(file: file, line: line, column: 1),
+                "a complex or aliased mapping key; keys must be plain text (write the key itself)"
+            )
+        }
         let node: Yams.Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -108,9 +114,33 @@ public struct ConfigurationLoader: Sendable {
         }
         guard let node else { return nil }
         var errors: [ConfigDiagnostic] = []
-        let tree = convert(node, file: file, path: "", errors: &errors)
+        var budget = ExpansionBudget()
+        let tree = convert(node, file: file, path: "", errors: &errors, budget: &budget)
         if !errors.isEmpty { throw ConfigurationError(errors) }
         return tree
+    }
+
+    /// The most a document may grow to once YAML aliases are expanded: twice the file limit, counted as the
+    /// bytes of every scalar plus one per node. A file without aliases stays far below it; nested anchors (a
+    /// "billion laughs" file of a few hundred bytes) are refused before they take the memory.
+    public static let maximumExpandedSize = 2 << 20
+
+    private struct ExpansionBudget {
+        var used = 0
+        var exceeded = false
+    }
+
+    /// Refuses explicit (`? `) keys and aliases used as keys before the YAML library hashes them: keys are plain
+    /// text here, and hashing an alias of a nested anchor costs as much as expanding it.
+    private static func complexKeyLine(in text: String) -> Int? {
+        guard text.contains("?") || text.contains("*") else { return nil }
+        let patterns = [#"^[ \t-]*\?[ \t]"#, #"^[ \t-]*\?$"#, #"^[ \t-]*\*[^\s\[\]{},]+[ \t]*:([ \t]|$)"#, #"[{,][ \t]*\*[^\s\[\]{},]+[ \t]*:([ \t]|$)"#]
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard line.contains("?") || line.contains("*") else { continue }
+            let line = String(line)
+            for pattern in patterns where line.range(of: pattern, options: .regularExpression) != nil { return index + 1 }
+        }
+        return nil
     }
 
     private static func diagnostic(for error: YamlError, file: String) -> ConfigDiagnostic {
@@ -121,10 +151,15 @@ public struct ConfigurationLoader: Sendable {
             if let context { message += " (\(context.text))" }
             return ConfigDiagnostic(.error, at: SourceLocation(file: file, line: mark.line, column: mark.column), message)
         case .duplicatedKeysInMapping(let duplicates, let context):
+            // The library points at the first occurrence; the mistake is the repeat, so point there.
+            let first = context.mark
+            let key = duplicates.sorted().first ?? ""
+            let second = repeatLine(of: key, after: first.line, column: first.column, in: context.text)
             return ConfigDiagnostic(
                 .error,
-                at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                at: SourceLocation(file: file, line: second ?? first.line, column: first.column),
                 "key \(duplicates.sorted().joined(separator: ", ")) is given twice in one mapping"
+                    + (second != nil ? " (first at line \(first.line))" : "")
             )
         case .reader(let problem, _, _, _):
             return ConfigDiagnostic(.error, at: SourceLocation(file: file), "unreadable YAML: \(problem)")
@@ -133,21 +168,60 @@ public struct ConfigurationLoader: Sendable {
         }
     }
 
+    /// The line (from 1) after `line` where `key` is written again at `column`, as a block mapping's key.
+    static func repeatLine(of key: String, after line: Int, column: Int, in text: String) -> Int? {
+        guard !key.isEmpty else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line < lines.count else { return nil }
+        for index in line..<lines.count {
+            let text = lines[index]
+            let indent = text.prefix { $0 == " " || $0 == "-" }.count
+            guard indent + 1 == column else { continue }
+            var rest = text.dropFirst(indent)
+            for quote in ["\"", "'"] where rest.hasPrefix(quote + key + quote) {
+                rest = rest.dropFirst(key.count + 2)
+                return rest.drop { $0 == " " }.hasPrefix(":") ? index + 1 : nil
+            }
+            guard rest.hasPrefix(key) else { continue }
+            if rest.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") { return index + 1 }
+        }
+        return nil
+    }
+
     private static func location(_ mark: Yams.Mark?, file: String) -> SourceLocation {
         SourceLocation(file: file, line: mark?.line, column: mark?.column)
     }
 
-    private static func convert(_ node: Yams.Node, file: String, path: String, errors: inout [ConfigDiagnostic])
-        -> ConfigNode
-    {
+    private static func convert(
+        _ node: Yams.Node,
+        file: String,
+        path: String,
+        errors: inout [ConfigDiagnostic],
+        budget: inout ExpansionBudget
+    ) -> ConfigNode {
         let here = location(node.mark, file: file)
+        budget.used += 1 + (node.scalar?.string.utf8.count ?? 0)
+        if budget.used > maximumExpandedSize {
+            if !budget.exceeded {
+                budget.exceeded = true
+                errors.append(
+                    ConfigDiagnostic(
+                        .error,
+                        at: here,
+                        keyPath: path,
+                        "the document expands to more than \(maximumExpandedSize >> 20) MiB through YAML aliases (anchors used inside anchors); write the values out or use fewer aliases"
+                    )
+                )
+            }
+            return ConfigNode(value: .scalar(""), location: here)
+        }
         switch node {
         case .scalar(let scalar):
             return ConfigNode(value: .scalar(scalar.string), location: here, isQuoted: scalar.style != .plain)
         case .sequence(let sequence):
             var items: [ConfigNode] = []
             for (index, item) in sequence.enumerated() {
-                items.append(convert(item, file: file, path: "\(path)[\(index)]", errors: &errors))
+                items.append(convert(item, file: file, path: "\(path)[\(index)]", errors: &errors, budget: &budget))
             }
             return ConfigNode(value: .sequence(items), location: here)
         case .mapping(let mapping):
@@ -174,7 +248,7 @@ public struct ConfigurationLoader: Sendable {
                     ConfigNode.Entry(
                         key: name,
                         keyLocation: keyLocation,
-                        node: convert(value, file: file, path: childPath, errors: &errors)
+                        node: convert(value, file: file, path: childPath, errors: &errors, budget: &budget)
                     )
                 )
             }
@@ -483,7 +557,16 @@ public struct ConfigurationLoader: Sendable {
         let found = key.isSecret ? node.shapeDescription : describe(node)
         switch key.kind {
         case .mapping:
-            return node.entries == nil ? "expected a mapping, found \(found)" : nil
+            guard let entries = node.entries else { return "expected a mapping, found \(found)" }
+            if key.name == "headers" {
+                // Header values are often tokens: checked like secrets, and never shown.
+                for entry in entries {
+                    guard let value = entry.node.scalar else { return "headers.\(entry.key) must be text" }
+                    if let problem = lineBreakProblem(value) { return "headers.\(entry.key) " + problem }
+                    if !isHeaderName(entry.key) { return "headers: \(entry.key) is not a valid header name" }
+                }
+            }
+            return nil
         case .stringList:
             if case .mapping = node.value { return "expected a list of text, found a mapping" }
             if case .sequence(let items) = node.value, items.contains(where: { $0.scalar == nil }) {
@@ -492,7 +575,12 @@ public struct ConfigurationLoader: Sendable {
             return nil
         default:
             guard let text = node.scalar else { return "expected \(key.kind.expectation), found \(found)" }
+            if (key.isSecret || key.kind == .url || key.name == "user_agent"), let problem = lineBreakProblem(text) {
+                return problem
+            }
             switch key.kind {
+            case .url:
+                return urlProblem(text, found: found)
             case .integer:
                 guard let value = Int(text) else { return "expected an integer, found \(found)" }
                 if let minimum = key.minimum, Double(value) < minimum {
@@ -516,6 +604,38 @@ public struct ConfigurationLoader: Sendable {
             }
             return nil
         }
+    }
+
+    /// A value sent in a header or URL must not hold CR, LF or NUL: it would split the request. The value itself
+    /// is never shown (it is often a credential).
+    static func lineBreakProblem(_ text: String) -> String? {
+        guard text.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else { return nil }
+        let trailing = text.hasSuffix("\n") || text.hasSuffix("\r")
+        return "holds a line break (CR or LF)"
+            + (trailing ? " at its end; a value read from a file or ${VAR} kept its trailing newline" : "")
+            + "; remove it"
+    }
+
+    /// RFC 9110 token characters.
+    static func isHeaderName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    /// Why `text` is not an absolute http(s) URL with a host, or `nil`.
+    static func urlProblem(_ text: String, found: String) -> String? {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
+            return "expected an http or https URL (such as https://api.example.com/v1), found \(found)"
+        }
+        guard scheme == "http" || scheme == "https" else {
+            return "expected an http or https URL, found the scheme \(scheme): in \(found)"
+        }
+        guard let host = components.host, !host.isEmpty else {
+            return "expected an http or https URL with a host, found \(found)"
+        }
+        return nil
     }
 
     static func describe(_ node: ConfigNode) -> String {

@@ -7,6 +7,8 @@ public struct ServiceSchema: Sendable {
         case string, integer, number, boolean, stringList, mapping
         /// One of a fixed set of words.
         case oneOf([String])
+        /// An absolute `http` or `https` URL with a host.
+        case url
 
         var expectation: String {
             switch self {
@@ -17,6 +19,7 @@ public struct ServiceSchema: Sendable {
             case .stringList: return "a list of text"
             case .mapping: return "a mapping"
             case .oneOf(let words): return "one of " + words.joined(separator: ", ")
+            case .url: return "an http or https URL"
             }
         }
     }
@@ -65,12 +68,12 @@ public struct ServiceSchema: Sendable {
         ]
         let http =
             common + timeouts + [
-                k("base_url"),
+                k("base_url", .url),
                 k("auth_type", .oneOf(["none", "api_key", "basic", "bearer", "oauth2", "service_account"])),
                 k("api_key", secret: true), k("api_key_header"), k("api_key_query"), k("api_key_prefix"),
                 k("username"), k("password", secret: true), k("token", secret: true),
-                k("client_id"), k("client_secret", secret: true), k("redirect_uri"), k("scopes", .stringList),
-                k("auth_uri"), k("token_uri"), k("refresh_token", secret: true), k("service_account_file"),
+                k("client_id"), k("client_secret", secret: true), k("redirect_uri", .url), k("scopes", .stringList),
+                k("auth_uri", .url), k("token_uri", .url), k("refresh_token", secret: true), k("service_account_file"),
                 k("grant_type", .oneOf(["authorization_code", "refresh_token", "client_credentials", "jwt_bearer"])),
                 k("audience"), k("subject"), k("refresh_margin_s", .number, min: 0),
                 k("client_auth", .oneOf(["basic", "post"])),
@@ -95,7 +98,7 @@ public struct ServiceSchema: Sendable {
             ServiceSchema(
                 type: "caldav",
                 family: "calendar",
-                keys: http + [k("url"), k("calendar"), k("calendar_url"), k("time_zone")],
+                keys: http + [k("url", .url), k("calendar"), k("calendar_url", .url), k("time_zone")],
                 required: [["base_url", "url", "calendar_url"]]
             ),
             ServiceSchema(
@@ -125,7 +128,10 @@ public struct ServiceSchema: Sendable {
             ServiceSchema(
                 type: "sqlite",
                 family: "database",
-                keys: common + [k("path"), k("busy_timeout_ms", .integer, min: 0), k("max_rows", .integer, min: 1)],
+                keys: common + [
+                    k("path"), k("busy_timeout_ms", .integer, min: 0), k("max_rows", .integer, min: 1),
+                    k("allow_attach", .boolean),
+                ],
                 required: []
             ),
             ServiceSchema(
@@ -133,7 +139,7 @@ public struct ServiceSchema: Sendable {
                 family: "storage",
                 keys: common + timeouts + [
                     k("bucket"), k("region"), k("access_key", secret: true), k("secret_key", secret: true),
-                    k("session_token", secret: true), k("endpoint"), k("path_style", .boolean),
+                    k("session_token", secret: true), k("endpoint", .url), k("path_style", .boolean),
                     k("multipart_threshold_mb", .integer, min: 5), k("part_size_mb", .integer, min: 5),
                     k("parallel_parts", .integer, min: 1), k("ca_file"), k("user_agent"), k("prefix"),
                 ],

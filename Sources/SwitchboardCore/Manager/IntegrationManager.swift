@@ -25,14 +25,18 @@ public final class IntegrationManager: Sendable {
         public var idempotencyKey: String?
         /// The logger for this call. `nil`: the manager's.
         public var logger: Logger?
+        /// Called as a transfer moves bytes (file uploads and downloads), `(done, total)`.
+        public var progress: ProgressHandler?
 
         /// Creates options.
         public init(
             deadline: Duration? = nil,
             maximumWait: Duration? = nil,
             idempotencyKey: String? = nil,
-            logger: Logger? = nil
+            logger: Logger? = nil,
+            progress: ProgressHandler? = nil
         ) {
+            self.progress = progress
             self.deadline = deadline
             self.maximumWait = maximumWait
             self.idempotencyKey = idempotencyKey
@@ -186,6 +190,15 @@ public final class IntegrationManager: Sendable {
         }
         if call.validatesInput, let problem = SchemaValidator.firstProblem(in: input, schema: call.descriptor.inputSchema) {
             throw IntegrationError(code: .invalidInput, message: problem, service: service, operation: operation)
+        }
+        if let key = options.idempotencyKey, key.isEmpty || key.utf8.count > 255 || key.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            // The key travels in headers and ids: a line break would split a request, an empty key means nothing.
+            throw IntegrationError(
+                code: .invalidInput,
+                message: "the idempotency key must be 1 to 255 bytes without control characters (CR, LF, tab, ...)",
+                service: service,
+                operation: operation
+            )
         }
         call.calls.increment()
         let start = clock.now
@@ -365,6 +378,7 @@ public final class IntegrationManager: Sendable {
                 idempotencyKey: options.idempotencyKey,
                 deadline: deadline,
                 clock: clock,
+                progress: options.progress,
                 logger: logger
             )
             do {

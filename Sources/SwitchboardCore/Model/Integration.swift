@@ -75,6 +75,9 @@ public struct OperationDescriptor: Sendable {
     }
 }
 
+/// Reports bytes moved so far in a transfer, `(done, total)`; adapters call it as data moves.
+public typealias ProgressHandler = @Sendable (Int64, Int64) -> Void
+
 /// What an adapter knows about the call it is running.
 public struct OperationContext: Sendable {
     /// The service name the call was made to (`team_calendar`).
@@ -89,6 +92,8 @@ public struct OperationContext: Sendable {
     public var deadline: Duration?
     /// The clock the manager runs on.
     public var clock: any ResilienceClock
+    /// Where a transfer reports its progress (the CLI's progress bar), if the caller asked for it.
+    public var progress: ProgressHandler?
     private var baseLogger: Logger
 
     /// Creates a context; the manager does this for every attempt.
@@ -99,8 +104,10 @@ public struct OperationContext: Sendable {
         idempotencyKey: String? = nil,
         deadline: Duration? = nil,
         clock: any ResilienceClock = SystemClock(),
+        progress: ProgressHandler? = nil,
         logger: Logger = Logger(label: "switchboard", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        self.progress = progress
         self.service = service
         self.operation = operation
         self.attempt = attempt

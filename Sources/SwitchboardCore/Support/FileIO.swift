@@ -20,9 +20,11 @@ public enum FileIO {
     public static func writeTemporary(_ data: Data, besides path: String, permissions: Int = 0o600) throws -> String {
         let directory = (path as NSString).deletingLastPathComponent
         let base = (path as NSString).lastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.\(base).tmp-\(UUID().uuidString.prefix(8))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode_t(permissions))
+        let temporary = (directory.isEmpty ? "." : directory) + "/" + PartialFiles.name(for: base)
+        PartialFiles.register(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(permissions))
         guard fd >= 0 else {
+            PartialFiles.unregister(temporary)
             throw IntegrationError(code: .internalError, message: "cannot create \(temporary): \(errnoText())")
         }
         defer { close(fd) }
@@ -41,6 +43,7 @@ public enum FileIO {
         guard written == data.count, fsync(fd) == 0 else {
             let reason = errnoText()
             unlink(temporary)
+            PartialFiles.unregister(temporary)
             throw IntegrationError(code: .internalError, message: "cannot write \(temporary): \(reason)")
         }
         _ = fchmod(fd, mode_t(permissions))
@@ -49,6 +52,7 @@ public enum FileIO {
 
     /// Renames a temporary file from ``writeTemporary(_:besides:permissions:)`` into place.
     public static func commit(_ temporary: String, to path: String) throws {
+        defer { PartialFiles.unregister(temporary) }
         guard rename(temporary, path) == 0 else {
             let reason = errnoText()
             unlink(temporary)
@@ -57,7 +61,42 @@ public enum FileIO {
     }
 
     /// Removes a temporary file that will not be committed.
-    public static func discard(_ temporary: String) { unlink(temporary) }
+    public static func discard(_ temporary: String) {
+        unlink(temporary)
+        PartialFiles.unregister(temporary)
+    }
+
+    /// Reads everything from `path`, which may be any readable file: a regular file, a FIFO, `/dev/stdin`, a
+    /// process substitution (`<(...)`); `"-"` reads standard input. More than `limit` bytes is an error.
+    /// - Throws: ``IntegrationError`` `invalidInput` naming the path and the reason.
+    package static func readAll(_ path: String, limit: Int, what: String) throws -> Data {
+        let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw IntegrationError(code: .invalidInput, message: "\(what): cannot read \(path): \(errnoText())")
+        }
+        defer { if path != "-" { close(fd) } }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw IntegrationError(code: .invalidInput, message: "\(what): \(path) is a directory")
+        }
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IntegrationError(code: .invalidInput, message: "\(what): cannot read \(path): \(errnoText())")
+            }
+            if n == 0 { return data }
+            guard data.count + n <= limit else {
+                throw IntegrationError(
+                    code: .invalidInput,
+                    message: "\(what): \(path == "-" ? "standard input" : path) holds more than \(limit >> 20) MiB"
+                )
+            }
+            data.append(contentsOf: chunk[0..<n])
+        }
+    }
 
     /// Creates `path` and its parents as directories readable by the owner only (0700).
     public static func ensureDirectory(_ path: String) throws {

@@ -76,7 +76,10 @@ public struct HTTPIntegration: Integration {
         let url = try settings.url(path: input["path"]?.stringValue ?? "", query: query)
         var headers: [(String, String)] = []
         if let members = input["headers"]?.objectValue, !members.isEmpty {
-            for (name, value) in members.sorted(by: { $0.key < $1.key }) { headers.append((name, Self.text(value))) }
+            for (name, value) in members.sorted(by: { $0.key < $1.key }) {
+                try HeaderRules.checkInput(name: name, value: Self.text(value))
+                headers.append((name, Self.text(value)))
+            }
         }
         var body: Data?
         switch input["body"] {
@@ -87,6 +90,9 @@ public struct HTTPIntegration: Integration {
             if !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "Content-Type") }) {
                 headers.append(("Content-Type", "application/json"))
             }
+        }
+        if let key = context.idempotencyKey {
+            try HeaderRules.checkValue(key, field: "the idempotency key")
         }
         if let key = context.idempotencyKey, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "Idempotency-Key") }) {
             headers.append(("Idempotency-Key", key))

@@ -157,9 +157,19 @@ public final class HTTPTransport: Sendable {
             if let caFile = settings.caFile { outgoing.tlsConfiguration = try tlsConfiguration(caFile: caFile) }
             let remaining = callDeadline.map { Duration.nanoseconds(($0 - NIODeadline.now()).nanoseconds) }
             let credential = try await authenticator.authorize(&outgoing, deadline: remaining)
+            for header in outgoing.headers where HeaderRules.problem(in: header.value) != nil {
+                // A credential or configured header with a line break (an ${ENV} value with its newline): the
+                // request cannot be sent as meant, and retrying will not help. Name the header, never the value.
+                throw IntegrationError(
+                    code: .invalidConfiguration,
+                    message: "the \(header.name) header of \(settings.service) \(HeaderRules.problem(in: header.value)!)",
+                    transience: .never,
+                    hint: "check the credential or headers: value of \(settings.service) in the configuration"
+                )
+            }
             logger.trace(
                 "http request",
-                metadata: ["http.method": .string(request.method), "http.url": .string(Self.redactedURL(outgoing.url, authenticator))]
+                metadata: ["http.method": .string(request.method), "http.url": .string(Self.redactedURL(outgoing.url, settings, authenticator))]
             )
             let response = try await execute(outgoing, settings: settings, callDeadline: callDeadline)
 
@@ -308,7 +318,7 @@ public final class HTTPTransport: Sendable {
     ) -> IntegrationError {
         let reason = HTTPResponseStatus(statusCode: response.status).reasonPhrase
         var message = "HTTP \(response.status) \(reason)"
-        let snippet = Redactor(secrets: authenticator.secretValues).snippet(of: response.body)
+        let snippet = redactor(settings, authenticator).snippet(of: response.body)
         if !snippet.isEmpty { message += ": " + snippet }
         let retryAfter = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
         var error = IntegrationError.status(response.status, message: message, retryAfter: retryAfter)
@@ -324,8 +334,13 @@ public final class HTTPTransport: Sendable {
         return HTTPServiceSettings.origin(scheme: (components.scheme ?? "").lowercased(), host: host, port: components.port)
     }
 
-    static func redactedURL(_ url: String, _ authenticator: any Authenticator) -> String {
-        Redactor(secrets: authenticator.secretValues).redact(url)
+    static func redactedURL(_ url: String, _ settings: HTTPServiceSettings, _ authenticator: any Authenticator) -> String {
+        redactor(settings, authenticator).redact(url)
+    }
+
+    /// Hides the credentials and every configured header value (often a token under a name of its own).
+    static func redactor(_ settings: HTTPServiceSettings, _ authenticator: any Authenticator) -> Redactor {
+        Redactor(secrets: authenticator.secretValues + settings.headers.map(\.1))
     }
 }
 
@@ -343,7 +358,11 @@ func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
 }
 
 extension HTTPClientError {
-    var shortText: String { String(describing: self).replacingOccurrences(of: "HTTPClientError.", with: "") }
+    /// The error's name without its associated values (header errors carry the values, often credentials).
+    var shortText: String {
+        let text = String(describing: self).replacingOccurrences(of: "HTTPClientError.", with: "")
+        return String(text.prefix { $0 != "(" })
+    }
 }
 
 /// Removes credentials from text that may be shown: known secret values, token-like JSON members, bearer tokens.
