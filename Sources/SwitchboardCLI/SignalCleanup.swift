@@ -15,7 +15,10 @@ enum SignalCleanup {
             source.setEventHandler {
                 PartialFiles.removeAll()
                 signal(number, SIG_DFL)
-                raise(number)
+                kill(getpid(), number)
+                // Should the signal stay blocked in every thread, end the process all the same.
+                usleep(1_000_000)
+                _exit(128 + number)
             }
             source.resume()
             sources.append(source)

@@ -165,7 +165,8 @@ final class PostgresEngine: SQLEngine {
             }.get()
             let rows = collected.rows
             return StatementResult(rows: rows, affected: metadata.rows ?? collected.seen)
-        } catch is RowCollector.LimitReached {
+        } catch let error where error is RowCollector.LimitReached || collected.abandoned {
+            // Stopping the stream cancels the query; postgres-nio may answer with its own cancellation error.
             let rows = collected.rows
             return StatementResult(rows: rows, affected: rows.count)
         } catch {
@@ -294,6 +295,8 @@ final class RowCollector: Sendable {
     var rows: [JSONValue] { state.withLock { $0.rows } }
     /// Every row the statement returned.
     var seen: Int { state.withLock { $0.seen } }
+    /// Whether the stream was stopped at the limit.
+    var abandoned: Bool { abandons && seen > limit }
 }
 
 /// Text whose type the server infers from the statement, as for a literal in psql: `$1` compared with an integer

@@ -66,7 +66,7 @@ import Testing
         let dataDir = scratch.path + "/data"
         let common = ["--config", scratch.path + "/switchboard.yaml", "--data-dir", dataDir]
 
-        let before = try CLI.run(["auth", "status"] + common)
+        let before = try await CLI.call(["auth", "status"] + common)
         #expect(before.stdout.contains("not logged in: run `switchboard auth login api`"))
 
         // Start the login; read the URL it prints; do the browser's part.
@@ -96,7 +96,7 @@ import Testing
         #expect(process.terminationStatus == 0, "\(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
         #expect(rest.contains("logged in to api"))
 
-        let status = try CLI.run(["auth", "status", "--json"] + common)
+        let status = try await CLI.call(["auth", "status", "--json"] + common)
         #expect(status.status == 0)
         #expect(status.stdout.contains(#""state":"token valid""#))
         #expect(status.stdout.contains("offline_access"))
@@ -104,7 +104,7 @@ import Testing
         let stored = try String(contentsOfFile: dataDir + "/tokens/api.json.enc", encoding: .utf8)
         #expect(!stored.contains("eyJ"))
 
-        let call = try CLI.run(["call", "api", "request", "--input", #"{"path": "/hello"}"#, "--json", "--log-level", "trace"] + common)
+        let call = try await CLI.call(["call", "api", "request", "--input", #"{"path": "/hello"}"#, "--json", "--log-level", "trace"] + common)
         #expect(call.status == 0, "\(call.stderr)")
         #expect(call.stdout == #"{"body":{"hello":"world"},"headers":{"content-length":"17","content-type":"application/json"},"status":200}"# + "\n")
         #expect(!call.stderr.contains("eyJ"), "trace logs carry no token")
@@ -118,10 +118,10 @@ import Testing
         }
         let scratch = Scratch()
         scratch.write("api.yaml", "api:\n  type: http\n  base_url: \(api.baseURL)\n  auth_type: api_key\n  api_key: ${API_KEY}\n  api_key_header: X-API-Key\n")
-        let ok = try CLI.run(["call", "api", "request", "--config", scratch.path, "--json"], environment: ["API_KEY": "k-123"])
+        let ok = try await CLI.call(["call", "api", "request", "--config", scratch.path, "--json"], environment: ["API_KEY": "k-123"])
         #expect(ok.status == 0)
         #expect(ok.stdout.contains(#""ok":true"#))
-        let denied = try CLI.run(["call", "api", "request", "--config", scratch.path, "--json"], environment: ["API_KEY": "wrong-key-456"])
+        let denied = try await CLI.call(["call", "api", "request", "--config", scratch.path, "--json"], environment: ["API_KEY": "wrong-key-456"])
         #expect(denied.status == 1)
         #expect(denied.stdout.isEmpty)
         #expect(denied.stderr.contains("HTTP 403"))

@@ -49,6 +49,18 @@ struct CLI {
     }
 }
 
+extension CLI {
+    /// ``run(_:stdin:environment:)`` on a thread of its own, for async tests whose in-process server answers on
+    /// Swift's cooperative pool: a blocking wait there could starve the server on a 2-core machine.
+    static func call(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try run(arguments, stdin: stdin, environment: environment) })
+            }
+        }
+    }
+}
+
 final class Scratch {
     let path = NSTemporaryDirectory() + "switchboard-cli-" + UUID().uuidString
     init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
