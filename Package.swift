@@ -105,6 +105,7 @@ let package = Package(
             name: "SwitchboardCoreTests",
             dependencies: [
                 "SwitchboardCore",
+                "Switchboard",
                 "SwitchboardTesting",
                 "SwitchboardExamples",
                 .product(name: "Logging", package: "swift-log"),

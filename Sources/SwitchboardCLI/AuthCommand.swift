@@ -26,52 +26,53 @@ struct AuthCommand: AsyncParsableCommand {
         @Argument(help: "The service to log in to.")
         var service: String
 
-        @Option(name: .long, help: ArgumentHelp("How long to wait for the redirect, in seconds (default 300).", valueName: "seconds"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("How long to wait for the redirect, in seconds (default 300).", valueName: "seconds")
+        )
         var timeout: Double = 300
 
         @OptionGroup(title: "Global options")
         var globals: GlobalOptions
 
         func run() async throws {
-            let runtime = try globals.makeRuntime()
-            guard let configuration = runtime.configuration.service(service) else {
-                await runtime.shutdown()
-                throw IntegrationError(
-                    code: .unknownService,
-                    message: "no configured service named \(service); configured: "
-                        + runtime.configuration.services.map(\.name).joined(separator: ", "),
-                    service: service
+            let (service, timeout) = (self.service, self.timeout)
+            let result = try await globals.withRuntime { runtime -> TokenSet in
+                guard let configuration = runtime.configuration.service(service) else {
+                    throw IntegrationError(
+                        code: .unknownService,
+                        message: "no configured service named \(service); configured: "
+                            + runtime.configuration.services.map(\.name).joined(separator: ", "),
+                        service: service
+                    )
+                }
+                let settings = try HTTPAdapters.settings(for: configuration)
+                guard let oauth = settings.authentication.oauth2 else {
+                    throw IntegrationError(
+                        code: .invalidConfiguration,
+                        message:
+                            "\(service) uses auth_type \(settings.authentication.typeName); only oauth2 services log in",
+                        service: service
+                    )
+                }
+                let tokens = try TokenManager(
+                    service: service,
+                    settings: oauth,
+                    transport: runtime.http.transport,
+                    store: runtime.http.tokenStore,
+                    caFile: settings.caFile
                 )
-            }
-            let settings = try HTTPAdapters.settings(for: configuration)
-            guard let oauth = settings.authentication.oauth2 else {
-                throw IntegrationError(
-                    code: .invalidConfiguration,
-                    message: "\(service) uses auth_type \(settings.authentication.typeName); only oauth2 services log in",
-                    service: service
-                )
-            }
-            let tokens = try TokenManager(
-                service: service,
-                settings: oauth,
-                transport: runtime.http.transport,
-                store: runtime.http.tokenStore,
-                caFile: settings.caFile
-            )
-            let flow = try AuthorizationCodeFlow(service: service, settings: oauth, tokens: tokens)
-            let result: TokenSet
-            do {
-                result = try await flow.run(timeout: .milliseconds(Int64(timeout * 1000))) { url in
+                let flow = try AuthorizationCodeFlow(service: service, settings: oauth, tokens: tokens)
+                return try await flow.run(timeout: .milliseconds(Int64(timeout * 1000))) { url in
                     printError("Open this URL in a browser to authorize \(service):")
                     FileHandle.standardOutput.write(Data((url + "\n").utf8))
                 }
-            } catch {
-                await runtime.shutdown()
-                throw error
             }
-            await runtime.shutdown()
             let expiry = result.expiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "unknown"
-            print("logged in to \(service); token expires \(expiry)" + (result.refreshToken == nil ? "" : ", refresh token stored"))
+            print(
+                "logged in to \(service); token expires \(expiry)"
+                    + (result.refreshToken == nil ? "" : ", refresh token stored")
+            )
         }
     }
 
@@ -87,42 +88,51 @@ struct AuthCommand: AsyncParsableCommand {
         var globals: GlobalOptions
 
         func run() async throws {
-            let runtime = try globals.makeRuntime()
-            var rows: [JSONValue] = []
-            for service in runtime.configuration.services {
-                guard service.node("auth_type") != nil || service.type == "google_calendar" else { continue }
-                var row: [String: JSONValue] = ["service": .string(service.name)]
-                let settings: HTTPServiceSettings
-                do {
-                    settings = try HTTPAdapters.settings(for: service)
-                } catch {
-                    row["state"] = .string("invalid: \(error)")
-                    rows.append(.object(row))
-                    continue
-                }
-                row["auth_type"] = .string(settings.authentication.typeName)
-                if let oauth = settings.authentication.oauth2 {
-                    row["grant"] = .string(oauth.grant.rawValue)
-                    let stored = try? await runtime.http.tokenStore.load(service: service.name)
-                    if let stored {
-                        let fresh = stored.isFresh(at: Date(), margin: .zero)
-                        row["state"] = .string(fresh ? "token valid" : (stored.refreshToken != nil ? "token expired (will refresh)" : "token expired"))
-                        row["expires_at"] = stored.expiresAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null
-                        row["scopes"] = .array(stored.scopes.map { .string($0) })
-                        row["refresh_token"] = .bool(stored.refreshToken != nil)
-                    } else if oauth.refreshToken != nil {
-                        row["state"] = "no stored token (refresh_token configured)"
-                    } else if oauth.grant == .clientCredentials || oauth.grant == .jwtBearer {
-                        row["state"] = "no stored token (obtained on first call)"
-                    } else {
-                        row["state"] = .string("not logged in: run `switchboard auth login \(service.name)`")
+            let rows = try await globals.withRuntime { runtime -> [JSONValue] in
+                var rows: [JSONValue] = []
+                for service in runtime.configuration.services {
+                    guard service.node("auth_type") != nil || service.type == "google_calendar" else { continue }
+                    var row: [String: JSONValue] = ["service": .string(service.name)]
+                    let settings: HTTPServiceSettings
+                    do {
+                        settings = try HTTPAdapters.settings(for: service)
+                    } catch {
+                        row["state"] = .string("invalid: \(error)")
+                        rows.append(.object(row))
+                        continue
                     }
-                } else {
-                    row["state"] = .string(settings.authentication.typeName == "none" ? "no credentials" : "static credentials configured")
+                    row["auth_type"] = .string(settings.authentication.typeName)
+                    if let oauth = settings.authentication.oauth2 {
+                        row["grant"] = .string(oauth.grant.rawValue)
+                        let stored = try? await runtime.http.tokenStore.load(service: service.name)
+                        if let stored {
+                            let fresh = stored.isFresh(at: Date(), margin: .zero)
+                            row["state"] = .string(
+                                fresh
+                                    ? "token valid"
+                                    : (stored.refreshToken != nil ? "token expired (will refresh)" : "token expired")
+                            )
+                            row["expires_at"] =
+                                stored.expiresAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null
+                            row["scopes"] = .array(stored.scopes.map { .string($0) })
+                            row["refresh_token"] = .bool(stored.refreshToken != nil)
+                        } else if oauth.refreshToken != nil {
+                            row["state"] = "no stored token (refresh_token configured)"
+                        } else if oauth.grant == .clientCredentials || oauth.grant == .jwtBearer {
+                            row["state"] = "no stored token (obtained on first call)"
+                        } else {
+                            row["state"] = .string("not logged in: run `switchboard auth login \(service.name)`")
+                        }
+                    } else {
+                        row["state"] = .string(
+                            settings.authentication.typeName == "none"
+                                ? "no credentials" : "static credentials configured"
+                        )
+                    }
+                    rows.append(.object(row))
                 }
-                rows.append(.object(row))
+                return rows
             }
-            await runtime.shutdown()
             if json {
                 print(JSONValue.array(rows).jsonString())
                 return

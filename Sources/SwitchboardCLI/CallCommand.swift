@@ -23,19 +23,34 @@ struct CallCommand: AsyncParsableCommand {
     @Argument(help: "The operation name.")
     var operation: String
 
-    @Option(name: .long, help: ArgumentHelp("The input: JSON text, @file, or @- for standard input. Default {}.", valueName: "json"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The input: JSON text, @file, or @- for standard input. Default {}.", valueName: "json")
+    )
     var input: String?
 
     @Flag(name: .long, help: "Print exactly one JSON document (the output) on stdout.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Overall deadline in seconds (default: the service's deadline_s, 30).", valueName: "seconds"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Overall deadline in seconds (default: the service's deadline_s, 30).", valueName: "seconds")
+    )
     var deadline: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Longest wait for a rate-limit permit, in seconds (default: max_wait_ms).", valueName: "seconds"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Longest wait for a rate-limit permit, in seconds (default: max_wait_ms).",
+            valueName: "seconds"
+        )
+    )
     var maxWait: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Makes a non-idempotent call safe to retry; handed to the adapter.", valueName: "key"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Makes a non-idempotent call safe to retry; handed to the adapter.", valueName: "key")
+    )
     var idempotencyKey: String?
 
     @OptionGroup(title: "Global options")
@@ -45,30 +60,31 @@ struct CallCommand: AsyncParsableCommand {
         let inputValue = try readInput()
         if let deadline, !(deadline > 0) { throw CLIError.usage("--deadline must be a positive number of seconds") }
         if let maxWait, !(maxWait >= 0) { throw CLIError.usage("--max-wait must be zero or more seconds") }
-        let runtime = try globals.makeRuntime()
-        let manager = runtime.manager
-        if manager.adapter(named: service) == nil, let status = runtime.statuses.first(where: { $0.name == service }) {
-            await runtime.shutdown()
-            throw IntegrationError(
-                code: .serviceUnavailable,
-                message: "service \(service) (type \(status.type)) is configured, but "
-                    + (status.reason.map { $0.hasPrefix("this build") ? $0 : "cannot be used: \($0)" } ?? "has no adapter"),
-                service: service
-            )
-        }
         let options = IntegrationManager.Options(
             deadline: deadline.map { .milliseconds(Int64($0 * 1000)) },
             maximumWait: maxWait.map { .milliseconds(Int64($0 * 1000)) },
             idempotencyKey: idempotencyKey
         )
-        let output: JSONValue
-        do {
-            output = try await manager.execute(service: service, operation: operation, input: inputValue, options: options)
-        } catch {
-            await runtime.shutdown()
-            throw error
+        let (service, operation) = (self.service, self.operation)
+        let output = try await globals.withRuntime { runtime in
+            if runtime.manager.adapter(named: service) == nil,
+                let status = runtime.statuses.first(where: { $0.name == service })
+            {
+                throw IntegrationError(
+                    code: .serviceUnavailable,
+                    message: "service \(service) (type \(status.type)) is configured, but "
+                        + (status.reason.map { $0.hasPrefix("this build") ? $0 : "cannot be used: \($0)" }
+                            ?? "has no adapter"),
+                    service: service
+                )
+            }
+            return try await runtime.manager.execute(
+                service: service,
+                operation: operation,
+                input: inputValue,
+                options: options
+            )
         }
-        await runtime.shutdown()
         print(output.jsonString(pretty: !json))
     }
 
@@ -80,10 +96,15 @@ struct CallCommand: AsyncParsableCommand {
         var text = input
         if input.hasPrefix("@") {
             let path = String(input.dropFirst())
-            guard !path.isEmpty else { throw CLIError.usage("--input @ needs a path after @ (or @- for standard input)") }
+            guard !path.isEmpty else {
+                throw CLIError.usage("--input @ needs a path after @ (or @- for standard input)")
+            }
             let data = try FileIO.readAll(path, limit: Self.maximumInputSize, what: "--input")
             guard let decoded = String(data: data, encoding: .utf8) else {
-                throw IntegrationError(code: .invalidInput, message: "--input: \(path == "-" ? "standard input" : path) is not UTF-8 text")
+                throw IntegrationError(
+                    code: .invalidInput,
+                    message: "--input: \(path == "-" ? "standard input" : path) is not UTF-8 text"
+                )
             }
             text = decoded
         }

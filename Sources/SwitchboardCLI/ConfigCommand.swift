@@ -37,7 +37,7 @@ struct ConfigCommand: AsyncParsableCommand {
             let services = configuration.services.map { service -> JSONValue in
                 [
                     "name": .string(service.name), "type": .string(service.type),
-                    "family": .string(ServiceSchema.named(service.type)?.family ?? ""),
+                    "family": .string(service.family),
                     "location": .string(service.location.description),
                 ]
             }

@@ -52,9 +52,16 @@ struct FilesCommand: AsyncParsableCommand {
         func run() async throws {
             var input: [String: JSONValue] = ["file_path": .string(local), "destination": .string(remote)]
             if let contentType { input["content_type"] = .string(contentType) }
-            let output = try await FilesCommand.call(common, "upload_file", .object(input), transferSize: try? FileManager.default.attributesOfItem(atPath: local)[.size] as? Int)
+            let output = try await FilesCommand.call(
+                common,
+                "upload_file",
+                .object(input),
+                transferSize: try? FileManager.default.attributesOfItem(atPath: local)[.size] as? Int
+            )
             if !common.json {
-                print("uploaded \(local) → \(remote) (\(FilesCommand.bytes(output["size"]?.intValue ?? 0)), etag \(output["etag"]?.stringValue ?? ""))")
+                print(
+                    "uploaded \(local) → \(remote) (\(FilesCommand.bytes(output["size"]?.intValue ?? 0)), etag \(output["etag"]?.stringValue ?? ""))"
+                )
             }
         }
     }
@@ -70,9 +77,16 @@ struct FilesCommand: AsyncParsableCommand {
         @OptionGroup var common: Common
 
         func run() async throws {
-            let output = try await FilesCommand.call(common, "download_file", ["file_id": .string(remote), "destination": .string(local)], transferSize: 0)
+            let output = try await FilesCommand.call(
+                common,
+                "download_file",
+                ["file_id": .string(remote), "destination": .string(local)],
+                transferSize: 0
+            )
             if !common.json {
-                print("downloaded \(remote) → \(output["path"]?.stringValue ?? local) (\(FilesCommand.bytes(output["size"]?.intValue ?? 0)))")
+                print(
+                    "downloaded \(remote) → \(output["path"]?.stringValue ?? local) (\(FilesCommand.bytes(output["size"]?.intValue ?? 0)))"
+                )
             }
         }
     }
@@ -87,15 +101,27 @@ struct FilesCommand: AsyncParsableCommand {
         @OptionGroup var common: Common
 
         func run() async throws {
-            let output = try await FilesCommand.call(common, "list_files", ["folder": .string(prefix)], transferSize: nil)
+            let output = try await FilesCommand.call(
+                common,
+                "list_files",
+                ["folder": .string(prefix)],
+                transferSize: nil
+            )
             guard !common.json else { return }
             for folder in output["folders"]?.arrayValue ?? [] {
-                print(String(repeating: " ", count: 10) + "  " + String(repeating: " ", count: 20) + "  " + (folder.stringValue ?? ""))
+                print(
+                    String(repeating: " ", count: 10) + "  " + String(repeating: " ", count: 20) + "  "
+                        + (folder.stringValue ?? "")
+                )
             }
             for file in output["files"]?.arrayValue ?? [] {
                 let size = FilesCommand.bytes(file["size"]?.intValue ?? 0)
                 let modified = file["last_modified"]?.stringValue ?? ""
-                print(String(repeating: " ", count: max(0, 10 - size.count)) + size + "  " + modified.padding(toLength: 20, withPad: " ", startingAt: 0) + "  " + (file["file_id"]?.stringValue ?? ""))
+                print(
+                    String(repeating: " ", count: max(0, 10 - size.count)) + size + "  "
+                        + modified.padding(toLength: 20, withPad: " ", startingAt: 0) + "  "
+                        + (file["file_id"]?.stringValue ?? "")
+                )
             }
         }
     }
@@ -127,13 +153,20 @@ struct FilesCommand: AsyncParsableCommand {
         )
         @Argument(help: "The object key.") var remote: String
         @Option(name: .long, help: ArgumentHelp("GET or PUT.", valueName: "method")) var method = "GET"
-        @Option(name: .long, help: ArgumentHelp("Seconds until the URL stops working (1 to 604800).", valueName: "seconds"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Seconds until the URL stops working (1 to 604800).", valueName: "seconds")
+        )
         var expiresIn = 900
         @OptionGroup var common: Common
 
         func validate() throws {
-            guard ["GET", "PUT"].contains(method.uppercased()) else { throw ValidationError("--method must be GET or PUT") }
-            guard (1...604_800).contains(expiresIn) else { throw ValidationError("--expires-in must be between 1 and 604800 seconds") }
+            guard ["GET", "PUT"].contains(method.uppercased()) else {
+                throw ValidationError("--method must be GET or PUT")
+            }
+            guard (1...604_800).contains(expiresIn) else {
+                throw ValidationError("--expires-in must be between 1 and 604800 seconds")
+            }
         }
 
         func run() async throws {
@@ -148,26 +181,22 @@ struct FilesCommand: AsyncParsableCommand {
     }
 
     /// Runs one operation of the storage service, with a progress bar for transfers on a terminal.
-    static func call(_ common: Common, _ operation: String, _ input: JSONValue, transferSize: Int?) async throws -> JSONValue {
-        let runtime = try common.globals.makeRuntime()
+    static func call(_ common: Common, _ operation: String, _ input: JSONValue, transferSize: Int?) async throws
+        -> JSONValue
+    {
         let bar = (transferSize != nil && !common.json && isatty(STDERR_FILENO) == 1) ? ProgressBar() : nil
-        let output: JSONValue
-        do {
-            var handler: ProgressHandler?
-            if let bar { handler = { done, total in bar.update(done, total) } }
-            output = try await runtime.manager.execute(
+        defer { bar?.finish() }
+        var handler: ProgressHandler?
+        if let bar { handler = { done, total in bar.update(done, total) } }
+        let options = IntegrationManager.Options(progress: handler)
+        let output = try await common.globals.withRuntime { runtime in
+            try await runtime.manager.execute(
                 service: common.service,
                 operation: operation,
                 input: input,
-                options: .init(progress: handler)
+                options: options
             )
-        } catch {
-            bar?.finish()
-            await runtime.shutdown()
-            throw error
         }
-        bar?.finish()
-        await runtime.shutdown()
         if common.json { print(output.jsonString(pretty: false)) }
         return output
     }
@@ -204,9 +233,15 @@ final class ProgressBar: Sendable {
         let filled = Int(fraction * Double(width))
         let seconds = Double(now - start) / 1e9
         let rate = seconds > 0 ? Double(done) / seconds : 0
-        let line = String(format: "\r[%@%@] %3.0f%%  %@ / %@  %@/s ",
-                          String(repeating: "#", count: filled), String(repeating: " ", count: width - filled),
-                          fraction * 100, FilesCommand.bytes(Int(done)), FilesCommand.bytes(Int(total)), FilesCommand.bytes(Int(rate)))
+        let line = String(
+            format: "\r[%@%@] %3.0f%%  %@ / %@  %@/s ",
+            String(repeating: "#", count: filled),
+            String(repeating: " ", count: width - filled),
+            fraction * 100,
+            FilesCommand.bytes(Int(done)),
+            FilesCommand.bytes(Int(total)),
+            FilesCommand.bytes(Int(rate))
+        )
         FileHandle.standardError.write(Data(line.utf8))
     }
 

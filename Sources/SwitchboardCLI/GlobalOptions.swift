@@ -3,9 +3,6 @@ import Foundation
 import Logging
 import Switchboard
 import SwitchboardExamples
-import SwitchboardHTTP
-import SwitchboardDatabase
-import SwitchboardStorage
 
 /// Options every subcommand takes, before or after its name.
 struct GlobalOptions: ParsableArguments {
@@ -48,57 +45,32 @@ struct GlobalOptions: ParsableArguments {
         return logger
     }
 
+    /// The families the CLI adds to the library's: the example `text` service.
+    static let extraFamilies = [TextIntegration.family]
+
     func loadConfiguration(strict: Bool = false) throws -> Configuration {
-        let loader = ConfigurationLoader(environment: environment, overrides: overrides, strict: strict)
-        return try loader.load(path: configPath)
+        try SwitchboardRuntime.loader(environment: environment, overrides: overrides, strict: strict, extra: Self.extraFamilies)
+            .load(path: configPath)
     }
 
     func printWarnings(_ configuration: Configuration) {
         for warning in configuration.warnings { printError("warning: \(warning)") }
     }
 
-    /// Loads the configuration and builds the manager with every adapter this build has.
-    func makeRuntime() throws -> Runtime {
+    /// Loads the configuration (printing its warnings), builds the library's runtime with every adapter this
+    /// build has, runs `body`, and shuts the runtime down however `body` ends.
+    func withRuntime<Result: Sendable>(_ body: (SwitchboardRuntime) async throws -> Result) async throws -> Result {
         let configuration = try loadConfiguration()
         printWarnings(configuration)
-        let logger = try makeLogger()
-        let manager = IntegrationManager(logger: logger)
-        let transport = HTTPTransport(logger: logger)
-        let http = HTTPAdapters(
-            transport: transport,
-            tokenStore: LazyFileTokenStore(dataDirectory: dataDirectory, environment: environment)
-        )
-        // No connection is opened before the first call, so a failed bootstrap leaves nothing to close.
-        let statuses = try manager.bootstrap(
+        return try await SwitchboardRuntime.withRuntime(
             configuration: configuration,
-            factories: http.factories + DatabaseAdapters.factories + StorageAdapters.factories,
-            embedded: AdapterCatalog.embedded,
-            environment: AdapterEnvironment(dataDirectory: dataDirectory, logger: logger)
+            dataDirectory: dataDirectory,
+            logger: try makeLogger(),
+            environment: environment,
+            extra: Self.extraFamilies,
+            body
         )
-        return Runtime(manager: manager, statuses: statuses, configuration: configuration, http: http)
     }
-}
-
-/// What a command that calls services holds: the manager, the shared HTTP transport, the token store.
-struct Runtime {
-    let manager: IntegrationManager
-    let statuses: [ServiceStatus]
-    let configuration: Configuration
-    let http: HTTPAdapters
-
-    func shutdown() async {
-        try? await manager.shutdown()
-        try? await http.transport.shutdown()
-    }
-}
-
-/// The embedded services this build carries (the configured ones come from the modules' factories).
-enum AdapterCatalog {
-    static let embedded: [EmbeddedService] = [
-        DatabaseAdapters.embedded,
-        StorageAdapters.embedded,
-        EmbeddedService(name: "text", type: "text") { _ in TextIntegration() },
-    ]
 }
 
 /// An error of the command line itself (exit code 2).

@@ -14,7 +14,8 @@ struct IntegrationsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "List configured and embedded services: type, state, and operations.",
-            discussion: "A configured service whose adapter this build lacks is shown as not available. No network call is made."
+            discussion:
+                "A configured service whose adapter this build lacks is shown as not available. No network call is made."
         )
 
         @Flag(name: .long, help: "Print one JSON document.")
@@ -23,8 +24,8 @@ struct IntegrationsCommand: AsyncParsableCommand {
         @OptionGroup(title: "Global options")
         var globals: GlobalOptions
 
-        func run() async throws {
-            let runtime = try globals.makeRuntime()
+        /// One row per service: its state, operations (the manager's catalog) and policy.
+        static func rows(_ runtime: SwitchboardRuntime) -> [JSONValue] {
             let (manager, statuses, configuration) = (runtime.manager, runtime.statuses, runtime.configuration)
             var rows: [JSONValue] = []
             for status in statuses {
@@ -53,14 +54,19 @@ struct IntegrationsCommand: AsyncParsableCommand {
                 if let reason = status.reason { row["reason"] = .string(reason) }
                 rows.append(.object(row))
             }
-            await runtime.shutdown()
+            return rows
+        }
+
+        func run() async throws {
+            let rows = try await globals.withRuntime { runtime in Self.rows(runtime) }
             if json {
                 print(JSONValue.array(rows).jsonString())
                 return
             }
-            for (status, row) in zip(statuses, rows) {
-                var line = "\(status.name)  (\(status.type), \(status.source))  \(row["state"]!.stringValue!)"
-                if let reason = status.reason { line += " — \(reason)" }
+            for row in rows {
+                let (name, type, source) = (row["name"]?.stringValue ?? "", row["type"]?.stringValue ?? "", row["source"]?.stringValue ?? "")
+                var line = "\(name)  (\(type), \(source))  \(row["state"]?.stringValue ?? "")"
+                if let reason = row["reason"]?.stringValue { line += " — \(reason)" }
                 print(line)
                 for op in row["operations"]?.arrayValue ?? [] {
                     let idempotent = op["idempotent"]?.stringValue == "true" ? "" : " [not idempotent]"

@@ -49,7 +49,7 @@ struct SecretsCommand: AsyncParsableCommand {
         func run() async throws {
             let cipher = try SecretsCommand.cipher()
             if let file {
-                let loader = ConfigurationLoader(environment: [:])
+                let loader = SwitchboardRuntime.loader(environment: [:])
                 let text = try loader.readText(of: file, cipher: cipher)
                 _ = try ConfigurationLoader.parse(text, file: file)
                 let output = file + ".enc"
@@ -83,7 +83,7 @@ struct SecretsCommand: AsyncParsableCommand {
         func run() async throws {
             let cipher = try SecretsCommand.cipher()
             if let file {
-                let text = try ConfigurationLoader(environment: [:]).readText(of: file, cipher: cipher)
+                let text = try SwitchboardRuntime.loader(environment: [:]).readText(of: file, cipher: cipher)
                 print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
                 return
             }
@@ -106,7 +106,7 @@ struct SecretsCommand: AsyncParsableCommand {
             let summary = try SecretsRotation.rotate(
                 path: path,
                 cipher: try SecretsCommand.cipher(),
-                loader: ConfigurationLoader(environment: globals.environment)
+                loader: SwitchboardRuntime.loader(environment: globals.environment)
             )
             print("rotated \(summary.values) value(s) in \(summary.files) file(s)")
         }

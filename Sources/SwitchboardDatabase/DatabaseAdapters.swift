@@ -13,10 +13,43 @@ import Synchronization
 ///   pool holds at most the service's `max_connections`.
 /// - sqlite: `path` (default `<data-dir>/database.sqlite`), `busy_timeout_ms` (5000), `max_rows`.
 public enum DatabaseAdapters {
+    /// The database family: `postgresql` (alias `postgres`) and `sqlite`, the embedded `database`; a block with
+    /// `host` and `database` and no `type` is PostgreSQL (the seed's database_config.yaml says so).
+    public static var family: AdapterFamily {
+        AdapterFamily(name: "database", factories: factories, embedded: [embedded]) { _, block in
+            block["host"] != nil && block["database"] != nil ? "postgresql" : nil
+        }
+    }
+
+    /// The PostgreSQL schema.
+    public static let postgresSchema = ServiceSchema(
+        type: "postgresql",
+        family: "database",
+        keys: ServiceSchema.commonKeys + [
+            .init("connect_timeout_ms", .integer, minimum: 1), .init("read_timeout_ms", .integer, minimum: 1),
+            .init("timeout_ms", .integer, minimum: 1),
+            .init("host"), .init("port", .integer, minimum: 1), .init("database"), .init("username"),
+            .init("password", secret: true), .init("tls", .oneOf(["require", "prefer", "disable"])), .init("ca_file"),
+            .init("statement_timeout_ms", .integer, minimum: 0), .init("application_name"),
+            .init("max_rows", .integer, minimum: 1),
+        ],
+        aliases: ["postgres"]
+    )
+
+    /// The SQLite schema.
+    public static let sqliteSchema = ServiceSchema(
+        type: "sqlite",
+        family: "database",
+        keys: ServiceSchema.commonKeys + [
+            .init("path"), .init("busy_timeout_ms", .integer, minimum: 0), .init("max_rows", .integer, minimum: 1),
+            .init("allow_attach", .boolean),
+        ]
+    )
+
     /// Factories for both types.
     public static var factories: [AdapterFactory] {
         [
-            AdapterFactory(type: "postgresql") { configuration, environment in
+            AdapterFactory(schema: postgresSchema) { configuration, environment in
                 var settings = PostgresEngine.Settings()
                 settings.host = try configuration.string("host", fallback: ["PGHOST"]) ?? settings.host
                 settings.port = try configuration.int("port", fallback: ["PGPORT"]) ?? settings.port
@@ -34,7 +67,7 @@ public enum DatabaseAdapters {
                 let engine = try PostgresEngine(settings: settings, logger: environment.logger)
                 return DatabaseIntegration(kind: "postgresql", engine: engine, maximumRows: maximumRows)
             },
-            AdapterFactory(type: "sqlite") { configuration, environment in
+            AdapterFactory(schema: sqliteSchema) { configuration, environment in
                 let path = try configuration.string("path") ?? environment.dataDirectory + "/database.sqlite"
                 let maximumRows = try configuration.int("max_rows") ?? 10_000
                 let engine = LazySQLiteEngine(

@@ -28,6 +28,11 @@ public struct DatabaseIntegration: Integration {
     /// PostgreSQL's pool queues calls for its `max_connections` connections itself.
     public var poolsConnections: Bool { engine.pooled }
 
+    /// SQLite runs in this process and a statement under way cannot be abandoned: the adapter keeps the deadline
+    /// itself, so that a write either does not start (the deadline has passed) or finishes before the answer,
+    /// never committing after the caller heard `deadline_exceeded`. Reads are answered at the deadline.
+    public var enforcesDeadline: Bool { !engine.pooled }
+
     // MARK: Catalog
 
     public var operations: [OperationDescriptor] {
@@ -138,6 +143,19 @@ public struct DatabaseIntegration: Integration {
     // MARK: Operations
 
     public func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
+        guard enforcesDeadline, let deadline = context.deadline else { return try await run(operation, input: input) }
+        let expired: @Sendable () -> IntegrationError = {
+            IntegrationError(code: .deadlineExceeded, message: "the deadline passed before \(context.service) answered", transience: .never)
+        }
+        if context.clock.now >= deadline { throw expired() }
+        let reads = operation == "select_records" || (operation == "execute_query" && Self.isReadOnly(input["query"]?.stringValue ?? ""))
+        guard reads else { return try await run(operation, input: input) }
+        return try await withDeadline(deadline, clock: context.clock, timeoutError: expired) {
+            try await self.run(operation, input: input)
+        }
+    }
+
+    private func run(_ operation: String, input: JSONValue) async throws -> JSONValue {
         switch operation {
         case "execute_query":
             let query = input["query"]?.stringValue ?? ""

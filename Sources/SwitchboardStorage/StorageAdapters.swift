@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import SwitchboardCore
+import SwitchboardHTTP
 
 /// The file-storage factories: `type: s3` and `type: local`, and the embedded `file_storage` service (a local
 /// directory in the data directory).
@@ -14,9 +15,35 @@ import SwitchboardCore
 ///   `timeout_ms` (60000, for requests that move no file), `ca_file`, `user_agent`.
 /// - local: `root` (default `<data-dir>/files`).
 public enum StorageAdapters {
+    /// The storage family: `s3` and `local`, the embedded `file_storage`; a block with `bucket` and no `type` is
+    /// S3 (the seed's file_storage_config.yaml), one with `root` a local directory.
+    public static var family: AdapterFamily {
+        AdapterFamily(name: "storage", factories: factories, embedded: [embedded]) { _, block in
+            if block["bucket"] != nil { return "s3" }
+            if block["root"] != nil { return "local" }
+            return nil
+        }
+    }
+
+    /// The S3 schema: the seed's keys, plus an endpoint for S3-compatible servers and the transfer settings.
+    public static let s3Schema = ServiceSchema(
+        type: "s3",
+        family: "storage",
+        keys: ServiceSchema.commonKeys + HTTPAdapters.timeoutKeys + [
+            .init("bucket"), .init("region"), .init("access_key", secret: true), .init("secret_key", secret: true),
+            .init("session_token", secret: true), .init("endpoint", .url), .init("path_style", .boolean),
+            .init("multipart_threshold_mb", .integer, minimum: 5), .init("part_size_mb", .integer, minimum: 5),
+            .init("parallel_parts", .integer, minimum: 1), .init("ca_file"), .init("user_agent"), .init("prefix"),
+        ],
+        required: [["bucket"]]
+    )
+
+    /// The local-directory schema.
+    public static let localSchema = ServiceSchema(type: "local", family: "storage", keys: ServiceSchema.commonKeys + [.init("root")])
+
     public static var factories: [AdapterFactory] {
         [
-            AdapterFactory(type: "s3") { configuration, environment in
+            AdapterFactory(schema: s3Schema) { configuration, environment in
                 guard let bucket = try configuration.string("bucket"), !bucket.isEmpty else {
                     throw IntegrationError(code: .invalidConfiguration, message: "bucket is required for type s3")
                 }
@@ -47,7 +74,7 @@ public enum StorageAdapters {
                 settings.maximumConnections = max(environment.policy.maxConnections, settings.parallelParts)
                 return StorageIntegration(kind: "s3", storage: try S3Storage(settings: settings))
             },
-            AdapterFactory(type: "local") { configuration, environment in
+            AdapterFactory(schema: localSchema) { configuration, environment in
                 let root = try configuration.string("root") ?? environment.dataDirectory + "/files"
                 return StorageIntegration(kind: "local", storage: LocalStorage(root: root))
             },

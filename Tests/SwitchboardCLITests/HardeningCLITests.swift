@@ -135,6 +135,17 @@ import Testing
         #expect(try CLI.run(["config", "check", "--config", endpoint]).stderr.contains("files.endpoint"))
     }
 
+    @Test func everyEmbeddedServiceTakesAPolicy() throws {
+        // The CLI registers `text`; the loader knows it from the same family, so its policy loads.
+        let scratch = Scratch()
+        let file = scratch.write("p.yaml", "integrations:\n  text: {retry_attempts: 1}\n  database: {max_connections: 2}\n  file_storage: {enabled: true}\n")
+        let result = try CLI.run(["config", "check", "--config", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        let unknown = scratch.write("u.yaml", "integrations:\n  txet: {retry_attempts: 1}\n")
+        let refused = try CLI.run(["config", "check", "--config", unknown])
+        #expect(refused.status == 2 && refused.stderr.contains("did you mean text"), "\(refused.stderr)")
+    }
+
     @Test func aDuplicateKeyPointsAtItsRepeat() throws {
         let scratch = Scratch()
         let file = scratch.write("dup.yaml", "crm:\n  type: http\n  base_url: https://a.example.com\n  type: http\n")

@@ -1,4 +1,5 @@
 import Foundation
+import Switchboard
 import SwitchboardCore
 
 /// A temporary directory for one test, removed when the value is dropped.
@@ -52,7 +53,7 @@ enum Fixtures {
 
 extension ConfigurationLoader {
     static func testing(_ environment: [String: String] = [:], overrides: [String] = [], strict: Bool = false) -> ConfigurationLoader {
-        ConfigurationLoader(environment: environment, overrides: overrides, strict: strict)
+        SwitchboardRuntime.loader(environment: environment, overrides: overrides, strict: strict)
     }
 }
 

@@ -29,7 +29,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
         let file = directory + "/switchboard.yaml"
         _ = FileManager.default.createFile(atPath: file, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
-        let configuration = try ConfigurationLoader(environment: environment).load(path: file)
+        let configuration = try ConfigurationLoader(registry: SchemaRegistry(families: [DatabaseAdapters.family]), environment: environment).load(path: file)
         let manager = IntegrationManager()
         try manager.bootstrap(
             configuration: configuration,
@@ -248,7 +248,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             atPath: file,
             contents: Data("db: {type: postgresql, host: 127.0.0.1, port: 1, username: u, password: p, database: d, tls: disable}\nintegrations:\n  db: {deadline_s: 2, retry_attempts: 1}\n".utf8)
         )
-        let configuration = try ConfigurationLoader(environment: [:]).load(path: file)
+        let configuration = try ConfigurationLoader(registry: SchemaRegistry(families: [DatabaseAdapters.family]), environment: [:]).load(path: file)
         let manager = IntegrationManager()
         try manager.bootstrap(configuration: configuration, factories: DatabaseAdapters.factories, embedded: [], environment: AdapterEnvironment(dataDirectory: directory))
         let started = ContinuousClock.now
@@ -277,7 +277,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             atPath: file,
             contents: Data("db: {type: postgresql, host: 127.0.0.1, port: \(port), username: switchboard, password: wrong-pw-123, database: switchboard}\nintegrations:\n  db: {deadline_s: 20}\n".utf8)
         )
-        let configuration = try ConfigurationLoader(environment: [:]).load(path: file)
+        let configuration = try ConfigurationLoader(registry: SchemaRegistry(families: [DatabaseAdapters.family]), environment: [:]).load(path: file)
         let manager = IntegrationManager()
         try manager.bootstrap(configuration: configuration, factories: DatabaseAdapters.factories, embedded: [], environment: AdapterEnvironment(dataDirectory: directory))
         let error = await #expect(throws: IntegrationError.self) {
@@ -287,5 +287,55 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(error?.code == .unauthorized)
         #expect(error?.message.contains("28P01") == true, "\(String(describing: error))")
         try await manager.shutdown()
+    }
+}
+
+@Suite struct SQLiteDeadlineTests {
+    /// A write SQLite cannot abandon either does not start or finishes before the answer: the caller never hears
+    /// `deadline_exceeded` about a write that then commits.
+    @Test func aWriteIsNeverReportedLateAndThenCommitted() async throws {
+        let (manager, _) = try Backend.sqlite.manager()
+        let table = Backend.table("slow")
+        _ = try await manager.execute(service: "db", operation: "execute_query", input: ["query": .string("CREATE TABLE \(table) (i INTEGER)")])
+        // Long enough (hundreds of milliseconds) to outlast a 20 ms deadline.
+        let insert = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500000) INSERT INTO \(table) SELECT i FROM n"
+        let outcome = await Result(catching: {
+            try await manager.execute(
+                service: "db",
+                operation: "execute_query",
+                input: ["query": .string(insert)],
+                options: .init(deadline: .milliseconds(20))
+            )
+        })
+        let count = try await manager.execute(
+            service: "db",
+            operation: "execute_query",
+            input: ["query": .string("SELECT count(*) AS n FROM \(table)")]
+        )
+        switch outcome {
+        case .success(let output):
+            #expect(output["row_count"] == 1_500_000)
+            #expect(count["rows"]?.arrayValue?.first?["n"] == 1_500_000)
+        case .failure(let error):
+            #expect((error as? IntegrationError)?.code == .deadlineExceeded)
+            #expect(count["rows"]?.arrayValue?.first?["n"] == 0, "a write reported as not done must not have happened")
+        }
+        // A read is answered at the deadline.
+        let read = await #expect(throws: IntegrationError.self) {
+            try await manager.execute(
+                service: "db",
+                operation: "execute_query",
+                input: ["query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000) SELECT count(*) AS c FROM n"],
+                options: .init(deadline: .milliseconds(20))
+            )
+        }
+        #expect(read?.code == .deadlineExceeded)
+        try await manager.shutdown()
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

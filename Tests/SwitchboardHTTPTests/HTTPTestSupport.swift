@@ -22,12 +22,13 @@ struct Harness {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let file = directory + "/switchboard.yaml"
         _ = FileManager.default.createFile(atPath: file, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
-        let configuration = try ConfigurationLoader(environment: environment).load(path: file)
         transport = HTTPTransport(logger: logger)
         self.store = store
         self.clock = clock
         manager = IntegrationManager(clock: clock, logger: logger, random: { 0.5 })
         let adapters = HTTPAdapters(transport: transport, tokenStore: store, clock: clock)
+        let configuration = try ConfigurationLoader(registry: SchemaRegistry(families: [adapters.family]), environment: environment)
+            .load(path: file)
         try manager.bootstrap(
             configuration: configuration,
             factories: adapters.factories,

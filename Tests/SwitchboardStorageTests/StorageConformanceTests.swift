@@ -54,7 +54,7 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         _ = FileManager.default.createFile(atPath: file, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
         let manager = IntegrationManager()
         try manager.bootstrap(
-            configuration: try ConfigurationLoader(environment: environment).load(path: file),
+            configuration: try ConfigurationLoader(registry: SchemaRegistry(families: [StorageAdapters.family]), environment: environment).load(path: file),
             factories: StorageAdapters.factories,
             embedded: [],
             environment: AdapterEnvironment(dataDirectory: directory)

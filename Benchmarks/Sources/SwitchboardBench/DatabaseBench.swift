@@ -59,7 +59,7 @@ func runDatabaseBenchmark() async throws {
             """.utf8))
         let manager = IntegrationManager()
         try manager.bootstrap(
-            configuration: try ConfigurationLoader(environment: environment).load(path: file),
+            configuration: try ConfigurationLoader(registry: SchemaRegistry(families: [DatabaseAdapters.family]), environment: environment).load(path: file),
             factories: DatabaseAdapters.factories,
             embedded: [],
             environment: AdapterEnvironment(dataDirectory: directory)

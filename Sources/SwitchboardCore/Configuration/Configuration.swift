@@ -23,10 +23,6 @@ public struct Configuration: Sendable {
     /// Top-level keys that are not services.
     public static let reservedKeys = ["integrations", "contacts", "language", "state_store"]
 
-    /// Services that exist with no configuration, as their adapters arrive; a configured service of the same name
-    /// replaces the default.
-    public static let embeddedServiceNames = ["database", "file_storage", "calendar", "email"]
-
     /// The service named `name`.
     public func service(_ name: String) -> ServiceConfiguration? { services.first { $0.name == name } }
 
@@ -43,6 +39,8 @@ public struct ServiceConfiguration: Sendable {
     public var name: String
     /// The adapter type (`google_calendar`, `postgresql`, ...), given or inferred.
     public var type: String
+    /// The family of the type (`calendar`, `database`), from its schema.
+    public var family: String = ""
     /// Where the block starts.
     public var location: SourceLocation
     /// The block's entries, in file order.

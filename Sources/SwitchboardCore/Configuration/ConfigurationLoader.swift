@@ -19,13 +19,18 @@ public struct ConfigurationLoader: Sendable {
     public var strict: Bool
     /// Files larger than this are refused before parsing. Default 1 MiB.
     public var maximumFileSize: Int = 1 << 20
+    /// The service types known, from the adapter families registered (`SwitchboardRuntime.registry` holds every
+    /// family this build has).
+    public var registry: SchemaRegistry
 
-    /// Creates a loader.
+    /// Creates a loader that knows the types in `registry`.
     public init(
+        registry: SchemaRegistry,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         overrides: [String] = [],
         strict: Bool = false
     ) {
+        self.registry = registry
         self.environment = environment
         self.overrides = overrides
         self.strict = strict
@@ -386,7 +391,7 @@ public struct ConfigurationLoader: Sendable {
         }
 
         // Policies.
-        let known = configuration.services.map(\.name) + Configuration.embeddedServiceNames
+        let known = configuration.services.map(\.name) + registry.embeddedServiceNames
         for block in policyBlocks {
             if !known.contains(block.key) {
                 var message = "no service named \(block.key) is configured"
@@ -465,16 +470,16 @@ public struct ConfigurationLoader: Sendable {
         let typeNode = block.node["type"]
         let type: String
         if let typeNode, let given = typeNode.scalar, !typeNode.isNull {
-            guard let schema = ServiceSchema.named(given) else {
-                var message = "unknown type \(given); expected one of \(ServiceSchema.typeNames.joined(separator: ", "))"
-                if let suggestion = Suggestion.closest(to: given, among: ServiceSchema.typeNames) {
+            guard let schema = registry.schema(named: given) else {
+                var message = "unknown type \(given); expected one of \(registry.typeNames.joined(separator: ", "))"
+                if let suggestion = Suggestion.closest(to: given, among: registry.typeNames) {
                     message += "; did you mean \(suggestion)?"
                 }
                 errors.append(ConfigDiagnostic(.error, at: typeNode.location, keyPath: "\(name).type", message))
                 return nil
             }
             type = schema.type
-        } else if let inferred = inferType(name: name, node: block.node) {
+        } else if let inferred = registry.inferType(service: name, block: block.node) {
             type = inferred
         } else {
             errors.append(
@@ -483,12 +488,12 @@ public struct ConfigurationLoader: Sendable {
                     at: block.keyLocation,
                     keyPath: "\(name).type",
                     "type is missing and cannot be inferred; add type: (one of "
-                        + ServiceSchema.typeNames.joined(separator: ", ") + ")"
+                        + registry.typeNames.joined(separator: ", ") + ")"
                 )
             )
             return nil
         }
-        let schema = ServiceSchema.named(type)!
+        let schema = registry.schema(named: type)!
         var service = ServiceConfiguration(
             name: name,
             type: type,
@@ -496,6 +501,7 @@ public struct ConfigurationLoader: Sendable {
             entries: entries,
             environment: environment
         )
+        service.family = schema.family
         let allowed = schema.keys.map(\.name)
         for entry in entries {
             let path = "\(name).\(entry.key)"
@@ -536,21 +542,6 @@ public struct ConfigurationLoader: Sendable {
             )
         }
         return service
-    }
-
-    private func inferType(name: String, node: ConfigNode) -> String? {
-        let has = { (key: String) in node[key] != nil }
-        if name == "google_calendar" { return "google_calendar" }
-        if let url = node["base_url"]?.scalar, url.contains("googleapis.com/calendar") { return "google_calendar" }
-        if has("bucket") { return "s3" }
-        let mail = name.contains("email") || name.contains("mail")
-        if mail && has("base_url") { return "http_api" }
-        if mail && has("host") { return "smtp" }
-        if mail && has("path") { return "maildir" }
-        if has("root") { return "local" }
-        if has("host") && has("database") { return "postgresql" }
-        if has("base_url") { return "http" }
-        return nil
     }
 
     static func check(_ node: ConfigNode, against key: ServiceSchema.Key) -> String? {

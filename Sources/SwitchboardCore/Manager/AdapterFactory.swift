@@ -19,19 +19,23 @@ public struct AdapterEnvironment: Sendable {
     }
 }
 
-/// Builds the adapter for one configuration `type`.
+/// Builds the adapter for one configuration `type`, and declares the keys its service blocks take.
 public struct AdapterFactory: Sendable {
+    /// The keys a block of this type takes: what the loader validates it against.
+    public var schema: ServiceSchema
+    /// Builds an adapter from a validated service block. Must not make network calls: connections open on first
+    /// use. `nil`: the type is known (its blocks validate) but this build has no adapter for it yet.
+    public var make: (@Sendable (ServiceConfiguration, AdapterEnvironment) throws -> any Integration)?
+
     /// The configuration `type` this factory serves.
-    public var type: String
-    /// Builds an adapter from a service block. Must not make network calls: connections open on first use.
-    public var make: @Sendable (ServiceConfiguration, AdapterEnvironment) throws -> any Integration
+    public var type: String { schema.type }
 
     /// Creates a factory.
     public init(
-        type: String,
-        make: @escaping @Sendable (ServiceConfiguration, AdapterEnvironment) throws -> any Integration
+        schema: ServiceSchema,
+        make: (@Sendable (ServiceConfiguration, AdapterEnvironment) throws -> any Integration)?
     ) {
-        self.type = type
+        self.schema = schema
         self.make = make
     }
 }
@@ -42,14 +46,42 @@ public struct EmbeddedService: Sendable {
     public var name: String
     /// The type it stands for.
     public var type: String
-    /// Builds it.
-    public var make: @Sendable (AdapterEnvironment) throws -> any Integration
+    /// Builds it. `nil`: the name is reserved for a default this build does not have yet (its policy loads).
+    public var make: (@Sendable (AdapterEnvironment) throws -> any Integration)?
 
     /// Creates an embedded service.
-    public init(name: String, type: String, make: @escaping @Sendable (AdapterEnvironment) throws -> any Integration) {
+    public init(name: String, type: String, make: (@Sendable (AdapterEnvironment) throws -> any Integration)?) {
         self.name = name
         self.type = type
         self.make = make
+    }
+}
+
+/// One adapter family (databases, file storage, calendars, ...): the template every family follows. It owns its
+/// types' schemas and factories, its embedded default, and how the seed's files that leave `type` out name its
+/// types. See `docs/ADAPTERS.md`.
+public struct AdapterFamily: Sendable {
+    /// The family's name (`database`, `storage`).
+    public var name: String
+    /// One factory per configuration `type`.
+    public var factories: [AdapterFactory]
+    /// The services that exist with no configuration.
+    public var embedded: [EmbeddedService]
+    /// The type of a block written without `type`, when this family recognises it (`bucket` means S3), or `nil`.
+    /// Families are asked in registration order; the first answer wins.
+    public var inferType: @Sendable (_ service: String, _ block: ConfigNode) -> String?
+
+    /// Creates a family.
+    public init(
+        name: String,
+        factories: [AdapterFactory],
+        embedded: [EmbeddedService] = [],
+        inferType: @escaping @Sendable (_ service: String, _ block: ConfigNode) -> String? = { _, _ in nil }
+    ) {
+        self.name = name
+        self.factories = factories
+        self.embedded = embedded
+        self.inferType = inferType
     }
 }
 
@@ -81,6 +113,22 @@ extension IntegrationManager {
     @discardableResult
     public func bootstrap(
         configuration: Configuration,
+        families: [AdapterFamily],
+        environment: AdapterEnvironment
+    ) throws -> [ServiceStatus] {
+        try bootstrap(
+            configuration: configuration,
+            factories: families.flatMap(\.factories),
+            embedded: families.flatMap(\.embedded),
+            environment: environment
+        )
+    }
+
+    /// ``bootstrap(configuration:families:environment:)`` with the families' factories and embedded services
+    /// given apart.
+    @discardableResult
+    public func bootstrap(
+        configuration: Configuration,
         factories: [AdapterFactory],
         embedded: [EmbeddedService],
         environment: AdapterEnvironment
@@ -96,11 +144,11 @@ extension IntegrationManager {
                 isEnabled: policy.enabled,
                 location: service.location
             )
-            if let factory = factories.first(where: { $0.type == service.type }) {
+            if let make = factories.first(where: { $0.type == service.type })?.make {
                 var serviceEnvironment = environment
                 serviceEnvironment.policy = policy
                 do {
-                    try register(factory.make(service, serviceEnvironment), as: service.name, policy: policy)
+                    try register(make(service, serviceEnvironment), as: service.name, policy: policy)
                     status.isAvailable = true
                 } catch {
                     // One unusable service (a placeholder password, a missing key file) must not take the others
@@ -113,10 +161,11 @@ extension IntegrationManager {
             statuses.append(status)
         }
         for service in embedded where configuration.service(service.name) == nil {
+            guard let make = service.make else { continue }
             let policy = configuration.policy(for: service.name)
             var serviceEnvironment = environment
             serviceEnvironment.policy = policy
-            try register(service.make(serviceEnvironment), as: service.name, policy: policy)
+            try register(make(serviceEnvironment), as: service.name, policy: policy)
             statuses.append(
                 ServiceStatus(
                     name: service.name,

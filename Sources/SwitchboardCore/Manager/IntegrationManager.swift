@@ -239,6 +239,9 @@ public final class IntegrationManager: Sendable {
                         if let last {
                             error.message += "; last error: \(Self.causeText(last))"
                         }
+                        if !repeatable {
+                            error.message += "; the call was under way and may have taken effect: check before repeating it"
+                        }
                         error.attempts = attempts
                         return error
                     },

@@ -147,10 +147,40 @@ public struct HTTPAdapters: Sendable {
         self.clock = clock
     }
 
+    /// The keys of the timeouts every network service takes.
+    public static let timeoutKeys: [ServiceSchema.Key] = [
+        .init("connect_timeout_ms", .integer, minimum: 1), .init("read_timeout_ms", .integer, minimum: 1),
+        .init("timeout_ms", .integer, minimum: 1),
+    ]
+
+    /// The keys of any HTTP-based service block (`http`, and the calendar and e-mail APIs): the URL,
+    /// authentication, timeouts, TLS and headers.
+    public static let serviceKeys: [ServiceSchema.Key] =
+        ServiceSchema.commonKeys + timeoutKeys + [
+            .init("base_url", .url),
+            .init("auth_type", .oneOf(["none", "api_key", "basic", "bearer", "oauth2", "service_account"])),
+            .init("api_key", secret: true), .init("api_key_header"), .init("api_key_query"), .init("api_key_prefix"),
+            .init("username"), .init("password", secret: true), .init("token", secret: true),
+            .init("client_id"), .init("client_secret", secret: true), .init("redirect_uri", .url),
+            .init("scopes", .stringList), .init("auth_uri", .url), .init("token_uri", .url),
+            .init("refresh_token", secret: true), .init("service_account_file"),
+            .init("grant_type", .oneOf(["authorization_code", "refresh_token", "client_credentials", "jwt_bearer"])),
+            .init("audience"), .init("subject"), .init("refresh_margin_s", .number, minimum: 0),
+            .init("client_auth", .oneOf(["basic", "post"])),
+            .init("user_agent"), .init("ca_file"), .init("max_body_bytes", .integer, minimum: 1),
+            .init("headers", .mapping), .init("follow_redirects", .boolean),
+        ]
+
+    /// The `http` family: `type: http` for any REST API; a block with `base_url` and no `type` is one.
+    public var family: AdapterFamily {
+        AdapterFamily(name: "http", factories: factories) { _, block in block["base_url"] != nil ? "http" : nil }
+    }
+
     /// The factory for `type: http`.
     public var factories: [AdapterFactory] {
         [
-            AdapterFactory(type: "http") { configuration, _ in
+            AdapterFactory(schema: ServiceSchema(type: "http", family: "http", keys: Self.serviceKeys, required: [["base_url"]])) {
+                configuration, _ in
                 let settings = try HTTPServiceSettings.load(from: configuration)
                 return HTTPIntegration(
                     settings: settings,
