@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
@@ -45,6 +46,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -56,6 +58,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,6 +71,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -76,7 +81,10 @@ let package = Package(
         .target(name: "SwitchboardExamples", dependencies: ["SwitchboardCore"]),
         .target(
             name: "Switchboard",
-            dependencies: ["SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase", "SwitchboardStorage", "SwitchboardLanguage"]
+            dependencies: [
+                "SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase", "SwitchboardStorage", "SwitchboardLanguage",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "SwitchboardTesting",
@@ -92,6 +100,7 @@ let package = Package(
             name: "SwitchboardCLI",
             dependencies: [
                 "Switchboard",
+                "SwitchboardCore",
                 "SwitchboardHTTP",
                 "SwitchboardDatabase",
                 "SwitchboardStorage",
@@ -121,6 +130,7 @@ let package = Package(
                 "SwitchboardCore",
                 "SwitchboardHTTP",
                 "SwitchboardTesting",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -136,6 +146,7 @@ let package = Package(
                 "SwitchboardDatabase",
                 "SwitchboardTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -162,6 +173,8 @@ let package = Package(
                 "SwitchboardCore",
                 "SwitchboardTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ]
