@@ -82,7 +82,8 @@ let package = Package(
         .target(
             name: "Switchboard",
             dependencies: [
-                "SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase", "SwitchboardStorage", "SwitchboardLanguage",
+                "SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase", "SwitchboardStorage",
+                "SwitchboardLanguage",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

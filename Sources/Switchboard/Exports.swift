@@ -1,5 +1,5 @@
 @_exported import SwitchboardCore
-@_exported import SwitchboardHTTP
 @_exported import SwitchboardDatabase
-@_exported import SwitchboardStorage
+@_exported import SwitchboardHTTP
 @_exported import SwitchboardLanguage
+@_exported import SwitchboardStorage

@@ -22,7 +22,9 @@ public enum PlannedFamilies {
                 schema: ServiceSchema(
                     type: "caldav",
                     family: "calendar",
-                    keys: HTTPAdapters.serviceKeys + [.init("url", .url), .init("calendar"), .init("calendar_url", .url), .init("time_zone")],
+                    keys: HTTPAdapters.serviceKeys + [
+                        .init("url", .url), .init("calendar"), .init("calendar_url", .url), .init("time_zone"),
+                    ],
                     required: [["base_url", "url", "calendar_url"]]
                 ),
                 make: nil
@@ -53,11 +55,14 @@ public enum PlannedFamilies {
                     type: "smtp",
                     family: "email",
                     keys: ServiceSchema.commonKeys + HTTPAdapters.timeoutKeys + [
-                        .init("host"), .init("port", .integer, minimum: 1), .init("username"), .init("password", secret: true),
-                        .init("tls", .oneOf(["starttls", "tls", "none"])), .init("from"), .init("from_name"), .init("helo_name"),
+                        .init("host"), .init("port", .integer, minimum: 1), .init("username"),
+                        .init("password", secret: true),
+                        .init("tls", .oneOf(["starttls", "tls", "none"])), .init("from"), .init("from_name"),
+                        .init("helo_name"),
                         .init("ca_file"), .init("imap_host"), .init("imap_port", .integer, minimum: 1),
                         .init("imap_tls", .oneOf(["starttls", "tls", "none"])), .init("imap_username"),
-                        .init("imap_password", secret: true), .init("auth_type", .oneOf(["none", "basic", "plain", "login"])),
+                        .init("imap_password", secret: true),
+                        .init("auth_type", .oneOf(["none", "basic", "plain", "login"])),
                     ],
                     required: [["host"]]
                 ),
@@ -68,7 +73,8 @@ public enum PlannedFamilies {
                     type: "http_api",
                     family: "email",
                     keys: HTTPAdapters.serviceKeys + [
-                        .init("provider"), .init("from"), .init("from_name"), .init("send_path"), .init("messages_path"),
+                        .init("provider"), .init("from"), .init("from_name"), .init("send_path"),
+                        .init("messages_path"),
                     ],
                     required: [["base_url"]]
                 ),

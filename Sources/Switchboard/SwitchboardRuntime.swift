@@ -47,7 +47,12 @@ public final class SwitchboardRuntime: Sendable {
         strict: Bool = false,
         extra: [AdapterFamily] = []
     ) -> ConfigurationLoader {
-        ConfigurationLoader(registry: registry(extra: extra), environment: environment, overrides: overrides, strict: strict)
+        ConfigurationLoader(
+            registry: registry(extra: extra),
+            environment: environment,
+            overrides: overrides,
+            strict: strict
+        )
     }
 
     private init(

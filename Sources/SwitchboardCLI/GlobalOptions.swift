@@ -6,19 +6,40 @@ import SwitchboardExamples
 
 /// Options every subcommand takes, before or after its name.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Configuration file or directory (env SWITCHBOARD_CONFIG).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Configuration file or directory (env SWITCHBOARD_CONFIG).", valueName: "path")
+    )
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Where Switchboard keeps its files (env SWITCHBOARD_DATA_DIR; default ~/.local/share/switchboard).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where Switchboard keeps its files (env SWITCHBOARD_DATA_DIR; default ~/.local/share/switchboard).",
+            valueName: "path"
+        )
+    )
     var dataDir: String?
 
     @Flag(name: .long, help: "Show details of errors, and info-level logs.")
     var verbose = false
 
-    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (env SWITCHBOARD_LOG_LEVEL; default warning).", valueName: "level"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "trace, debug, info, notice, warning, error or critical (env SWITCHBOARD_LOG_LEVEL; default warning).",
+            valueName: "level"
+        )
+    )
     var logLevel: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one configuration value, e.g. --set database.host=127.0.0.1 (repeatable).", valueName: "key.path=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Override one configuration value, e.g. --set database.host=127.0.0.1 (repeatable).",
+            valueName: "key.path=value"
+        )
+    )
     var overrides: [String] = []
 
     static let names: [String: Bool] = [  // option name: takes a value
@@ -38,7 +59,9 @@ struct GlobalOptions: ParsableArguments {
     func makeLogger() throws -> Logger {
         let text = logLevel ?? environment["SWITCHBOARD_LOG_LEVEL"] ?? (verbose ? "info" : "warning")
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw CLIError.usage("--log-level must be one of trace, debug, info, notice, warning, error, critical; found \(text)")
+            throw CLIError.usage(
+                "--log-level must be one of trace, debug, info, notice, warning, error, critical; found \(text)"
+            )
         }
         var logger = Logger(label: "switchboard") { label in StreamLogHandler.standardError(label: label) }
         logger.logLevel = level
@@ -49,8 +72,13 @@ struct GlobalOptions: ParsableArguments {
     static let extraFamilies = [TextIntegration.family]
 
     func loadConfiguration(strict: Bool = false) throws -> Configuration {
-        try SwitchboardRuntime.loader(environment: environment, overrides: overrides, strict: strict, extra: Self.extraFamilies)
-            .load(path: configPath)
+        try SwitchboardRuntime.loader(
+            environment: environment,
+            overrides: overrides,
+            strict: strict,
+            extra: Self.extraFamilies
+        )
+        .load(path: configPath)
     }
 
     func printWarnings(_ configuration: Configuration) {

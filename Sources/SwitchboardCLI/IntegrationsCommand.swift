@@ -64,7 +64,9 @@ struct IntegrationsCommand: AsyncParsableCommand {
                 return
             }
             for row in rows {
-                let (name, type, source) = (row["name"]?.stringValue ?? "", row["type"]?.stringValue ?? "", row["source"]?.stringValue ?? "")
+                let (name, type, source) = (
+                    row["name"]?.stringValue ?? "", row["type"]?.stringValue ?? "", row["source"]?.stringValue ?? ""
+                )
                 var line = "\(name)  (\(type), \(source))  \(row["state"]?.stringValue ?? "")"
                 if let reason = row["reason"]?.stringValue { line += " — \(reason)" }
                 print(line)

@@ -27,13 +27,22 @@ struct ParseCommand: ParsableCommand {
     @Argument(help: "The request. Omit it with --jsonl.")
     var text: String?
 
-    @Option(name: .long, help: ArgumentHelp("The reference time, ISO 8601 (with an offset, or in --timezone).", valueName: "time"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The reference time, ISO 8601 (with an offset, or in --timezone).", valueName: "time")
+    )
     var now: String?
 
-    @Option(name: .long, help: ArgumentHelp("The request's IANA time zone, such as Europe/Paris or Etc/GMT+5.", valueName: "zone"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The request's IANA time zone, such as Europe/Paris or Etc/GMT+5.", valueName: "zone")
+    )
     var timezone: String?
 
-    @Flag(name: .long, help: "Read JSON lines {\"text\", \"now\", \"timezone\"} from stdin; write one result line for each, in order.")
+    @Flag(
+        name: .long,
+        help: "Read JSON lines {\"text\", \"now\", \"timezone\"} from stdin; write one result line for each, in order."
+    )
     var jsonl = false
 
     @OptionGroup(title: "Global options")
@@ -46,7 +55,11 @@ struct ParseCommand: ParsableCommand {
             Self.stream(parser: parser, defaultNow: now, defaultZone: timezone)
             return
         }
-        guard let text else { throw CLIError.usage("give the request to parse, such as: switchboard parse \"lunch with bob@example.com tomorrow at noon\"") }
+        guard let text else {
+            throw CLIError.usage(
+                "give the request to parse, such as: switchboard parse \"lunch with bob@example.com tomorrow at noon\""
+            )
+        }
         let (date, zone, problem) = Self.reference(now: now, timezone: timezone)
         if let problem { throw CLIError.usage(problem) }
         print(parser.parse(text, now: date, timeZone: zone).json())
@@ -58,14 +71,19 @@ struct ParseCommand: ParsableCommand {
         var explicitZone = false
         if let timezone {
             guard let named = TimeZone(identifier: timezone) else {
-                return (Date(), zone, "unknown time zone \(timezone): use an IANA name such as Europe/Paris, America/New_York or Etc/GMT+5")
+                return (
+                    Date(), zone,
+                    "unknown time zone \(timezone): use an IANA name such as Europe/Paris, America/New_York or Etc/GMT+5"
+                )
             }
             zone = named
             explicitZone = true
         }
         guard let now else { return (Date(), zone, nil) }
         guard let (date, offset) = ReferenceTime.parse(now, zone: zone) else {
-            return (Date(), zone, "cannot read the time \(now): write it as ISO 8601, such as 2026-03-05T10:00:00-05:00")
+            return (
+                Date(), zone, "cannot read the time \(now): write it as ISO 8601, such as 2026-03-05T10:00:00-05:00"
+            )
         }
         if !explicitZone, let offset, let fixed = TimeZone(secondsFromGMT: offset) { zone = fixed }
         return (date, zone, nil)
@@ -78,31 +96,42 @@ struct ParseCommand: ParsableCommand {
         for entry in entries {
             switch entry.key {
             case "date_order":
-                guard let value = entry.node.scalar?.lowercased(), let order = TaskParser.DateOrder(rawValue: value) else {
+                guard let value = entry.node.scalar?.lowercased(), let order = TaskParser.DateOrder(rawValue: value)
+                else {
                     throw CLIError.usage("\(entry.node.location): language.date_order must be mdy, dmy or ask")
                 }
                 result.dateOrder = order
             case "windows", "meeting_starts":
                 for window in entry.node.entries ?? [] {
                     guard let part = PartOfDay(rawValue: window.key) else {
-                        throw CLIError.usage("\(window.keyLocation): language.\(entry.key).\(window.key) is not a part of the day (morning, afternoon, evening, night)")
+                        throw CLIError.usage(
+                            "\(window.keyLocation): language.\(entry.key).\(window.key) is not a part of the day (morning, afternoon, evening, night)"
+                        )
                     }
                     let text = window.node.scalar ?? ""
-                    let hours = text.split(whereSeparator: { $0 == "-" || $0 == " " }).compactMap { Int($0.split(separator: ":").first ?? "") }
+                    let hours = text.split(whereSeparator: { $0 == "-" || $0 == " " }).compactMap {
+                        Int($0.split(separator: ":").first ?? "")
+                    }
                     if entry.key == "windows" {
                         guard hours.count == 2, hours[0] >= 0, hours[1] <= 24, hours[0] < hours[1] else {
-                            throw CLIError.usage("\(window.node.location): language.windows.\(window.key) must be hours like \"08:00-12:00\"")
+                            throw CLIError.usage(
+                                "\(window.node.location): language.windows.\(window.key) must be hours like \"08:00-12:00\""
+                            )
                         }
                         result.windows[part] = (hours[0], hours[1])
                     } else {
                         guard hours.count == 1, hours[0] >= 0, hours[0] < 24 else {
-                            throw CLIError.usage("\(window.node.location): language.meeting_starts.\(window.key) must be an hour like \"14:00\"")
+                            throw CLIError.usage(
+                                "\(window.node.location): language.meeting_starts.\(window.key) must be an hour like \"14:00\""
+                            )
                         }
                         result.defaultStarts[part] = hours[0]
                     }
                 }
             default:
-                throw CLIError.usage("\(entry.keyLocation): unknown key language.\(entry.key) (known: date_order, windows, meeting_starts)")
+                throw CLIError.usage(
+                    "\(entry.keyLocation): unknown key language.\(entry.key) (known: date_order, windows, meeting_starts)"
+                )
             }
         }
         return result
@@ -157,7 +186,9 @@ struct ParseCommand: ParsableCommand {
             return task.json()
         }
         let value: JSONValue
-        do { value = try JSONValue.parse(line) } catch { return invalid("the line is not a JSON object: \((error as? IntegrationError)?.message ?? "\(error)")") }
+        do { value = try JSONValue.parse(line) } catch {
+            return invalid("the line is not a JSON object: \((error as? IntegrationError)?.message ?? "\(error)")")
+        }
         guard case .object(let fields) = value else { return invalid("the line is not a JSON object") }
         guard case .string(let text)? = fields["text"] else { return invalid("the line has no \"text\" string") }
         var now = defaultNow

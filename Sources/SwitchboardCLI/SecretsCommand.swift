@@ -73,7 +73,9 @@ struct SecretsCommand: AsyncParsableCommand {
     }
 
     struct Decrypt: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Decrypt an enc:v1: value (or a *.enc file with --file).")
+        static let configuration = CommandConfiguration(
+            abstract: "Decrypt an enc:v1: value (or a *.enc file with --file)."
+        )
         @Argument(help: "The encrypted value.")
         var value: String?
         @Option(name: .long, help: ArgumentHelp("Print the decrypted text of this encrypted file.", valueName: "file"))
@@ -95,7 +97,8 @@ struct SecretsCommand: AsyncParsableCommand {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-encrypt every encrypted value and file of --config under CONFIG_ENCRYPTION_KEY, atomically.",
-            discussion: "Old values may be under any key in CONFIG_ENCRYPTION_PREVIOUS_KEYS. On any failure no file changes; comments and layout are kept."
+            discussion:
+                "Old values may be under any key in CONFIG_ENCRYPTION_PREVIOUS_KEYS. On any failure no file changes; comments and layout are kept."
         )
         @OptionGroup(title: "Global options") var globals: GlobalOptions
 

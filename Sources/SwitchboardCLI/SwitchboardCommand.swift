@@ -5,7 +5,8 @@ import Switchboard
 struct SwitchboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
-        abstract: "Connect automation to calendars, e-mail, databases and file storage, with retries that never duplicate a write.",
+        abstract:
+            "Connect automation to calendars, e-mail, databases and file storage, with retries that never duplicate a write.",
         discussion: """
             Every call goes through one IntegrationManager: rate limits, retries with jittered backoff (only when \
             safe), a circuit breaker, a bulkhead and deadlines, configured per service in integrations_config.yaml.
@@ -21,6 +22,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
             service failed or refused the call.
             """,
         version: SwitchboardVersion.current,
-        subcommands: [CallCommand.self, ParseCommand.self, FilesCommand.self, IntegrationsCommand.self, AuthCommand.self, ConfigCommand.self, SecretsCommand.self]
+        subcommands: [
+            CallCommand.self, ParseCommand.self, FilesCommand.self, IntegrationsCommand.self, AuthCommand.self,
+            ConfigCommand.self, SecretsCommand.self,
+        ]
     )
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import SwitchboardCore
+import Synchronization
 
 /// The database adapter (`type: postgresql` or `sqlite`): the seed's `DatabaseAdapter`, working.
 ///
@@ -38,7 +38,10 @@ public struct DatabaseIntegration: Integration {
     public var operations: [OperationDescriptor] {
         let value: JSONValue = ["type": ["object", "array", "string", "number", "integer", "boolean", "null"]]
         let row: JSONValue = ["type": "object"]
-        let rows: JSONValue = ["type": "object", "properties": ["rows": ["type": "array", "items": row], "row_count": ["type": "integer"]]]
+        let rows: JSONValue = [
+            "type": "object",
+            "properties": ["rows": ["type": "array", "items": row], "row_count": ["type": "integer"]],
+        ]
         let count: JSONValue = ["type": "object", "properties": ["row_count": ["type": "integer"]]]
         let table: JSONValue = ["type": "string", "minLength": 1]
         let filter: JSONValue = ["type": "object"]
@@ -48,7 +51,9 @@ public struct DatabaseIntegration: Integration {
                 summary: "Run one SQL statement with bound parameters ($1, $2 from an array, or :name from an object).",
                 inputSchema: [
                     "type": "object", "required": ["query"], "additionalProperties": false,
-                    "properties": ["query": ["type": "string", "minLength": 1], "params": ["type": ["array", "object", "null"]]],
+                    "properties": [
+                        "query": ["type": "string", "minLength": 1], "params": ["type": ["array", "object", "null"]],
+                    ],
                 ],
                 outputSchema: rows,
                 idempotency: .decidedPerCall { input in Self.isReadOnly(input["query"]?.stringValue ?? "") }
@@ -78,7 +83,9 @@ public struct DatabaseIntegration: Integration {
                 summary: "Update the rows matching `where` (all rows only with all: true); returns the row count.",
                 inputSchema: [
                     "type": "object", "required": ["table", "data"], "additionalProperties": false,
-                    "properties": ["table": table, "where": filter, "data": ["type": "object"], "all": ["type": "boolean"]],
+                    "properties": [
+                        "table": table, "where": filter, "data": ["type": "object"], "all": ["type": "boolean"],
+                    ],
                 ],
                 outputSchema: count,
                 idempotency: .idempotent
@@ -111,7 +118,10 @@ public struct DatabaseIntegration: Integration {
                 summary: "Insert a row, or update the row that conflicts on `conflict_columns`; returns the row.",
                 inputSchema: [
                     "type": "object", "required": ["table", "data", "conflict_columns"], "additionalProperties": false,
-                    "properties": ["table": table, "data": ["type": "object"], "conflict_columns": ["type": "array", "items": ["type": "string"]]],
+                    "properties": [
+                        "table": table, "data": ["type": "object"],
+                        "conflict_columns": ["type": "array", "items": ["type": "string"]],
+                    ],
                 ],
                 outputSchema: row,
                 idempotency: .idempotent
@@ -145,10 +155,16 @@ public struct DatabaseIntegration: Integration {
     public func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
         guard enforcesDeadline, let deadline = context.deadline else { return try await run(operation, input: input) }
         let expired: @Sendable () -> IntegrationError = {
-            IntegrationError(code: .deadlineExceeded, message: "the deadline passed before \(context.service) answered", transience: .never)
+            IntegrationError(
+                code: .deadlineExceeded,
+                message: "the deadline passed before \(context.service) answered",
+                transience: .never
+            )
         }
         if context.clock.now >= deadline { throw expired() }
-        let reads = operation == "select_records" || (operation == "execute_query" && Self.isReadOnly(input["query"]?.stringValue ?? ""))
+        let reads =
+            operation == "select_records"
+            || (operation == "execute_query" && Self.isReadOnly(input["query"]?.stringValue ?? ""))
         guard reads else { return try await run(operation, input: input) }
         return try await withDeadline(deadline, clock: context.clock, timeoutError: expired) {
             try await self.run(operation, input: input)
@@ -176,7 +192,8 @@ public struct DatabaseIntegration: Integration {
                 sql = "INSERT INTO \(table.quoted) DEFAULT VALUES RETURNING *"
             } else {
                 let placeholders = (1...names.count).map(engine.dialect.placeholder).joined(separator: ", ")
-                sql = "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) RETURNING *"
+                sql =
+                    "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) RETURNING *"
             }
             let result = try await engine.run(sql, binds)
             return typed(result.rows.first ?? [:], columns: columns)
@@ -202,12 +219,23 @@ public struct DatabaseIntegration: Integration {
                 for record in chunk {
                     var placeholders: [String] = []
                     for key in keys {
-                        binds.append(try ValueConversion.bind(record[key] ?? .null, column: columns[key]!, dialect: engine.dialect))
+                        binds.append(
+                            try ValueConversion.bind(
+                                record[key] ?? .null,
+                                column: columns[key]!,
+                                dialect: engine.dialect
+                            )
+                        )
                         placeholders.append(engine.dialect.placeholder(binds.count))
                     }
                     tuples.append("(" + placeholders.joined(separator: ", ") + ")")
                 }
-                statements.append(("INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES " + tuples.joined(separator: ", "), binds))
+                statements.append(
+                    (
+                        "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES "
+                            + tuples.joined(separator: ", "), binds
+                    )
+                )
                 start += perChunk
             }
             let batch = statements
@@ -222,8 +250,16 @@ public struct DatabaseIntegration: Integration {
             let columns = try await columnTypes(table)
             let (names, binds) = try assignments(input["data"]?.objectValue ?? [:], columns: columns, table: table)
             guard !names.isEmpty else { throw IntegrationError.invalidInput("data must set at least one column") }
-            let sets = names.enumerated().map { "\($1) = \(engine.dialect.placeholder($0 + 1))" }.joined(separator: ", ")
-            let (clause, whereBinds) = try whereClause(input, columns: columns, table: table, offset: binds.count, verb: "update")
+            let sets = names.enumerated().map { "\($1) = \(engine.dialect.placeholder($0 + 1))" }.joined(
+                separator: ", "
+            )
+            let (clause, whereBinds) = try whereClause(
+                input,
+                columns: columns,
+                table: table,
+                offset: binds.count,
+                verb: "update"
+            )
             let result = try await engine.run("UPDATE \(table.quoted) SET \(sets)\(clause)", binds + whereBinds)
             return ["row_count": .int(result.affected)]
         case "select_records":
@@ -249,26 +285,38 @@ public struct DatabaseIntegration: Integration {
             let columns = try await columnTypes(table)
             let data = input["data"]?.objectValue ?? [:]
             let conflict = try (input["conflict_columns"]?.arrayValue ?? []).map { value -> String in
-                guard let name = value.stringValue else { throw IntegrationError.invalidInput("conflict_columns must be names") }
+                guard let name = value.stringValue else {
+                    throw IntegrationError.invalidInput("conflict_columns must be names")
+                }
                 guard columns[name] != nil else { throw unknownColumn(name, table: table, columns: columns) }
                 return try Identifier.column(name)
             }
-            guard !conflict.isEmpty else { throw IntegrationError.invalidInput("conflict_columns must name at least one column") }
+            guard !conflict.isEmpty else {
+                throw IntegrationError.invalidInput("conflict_columns must name at least one column")
+            }
             let (names, binds) = try assignments(data, columns: columns, table: table)
             guard !names.isEmpty else { throw IntegrationError.invalidInput("data must set at least one column") }
             let placeholders = (1...names.count).map(engine.dialect.placeholder).joined(separator: ", ")
             let updates = names.filter { !conflict.contains($0) }.map { "\($0) = excluded.\($0)" }
-            let action = updates.isEmpty
+            let action =
+                updates.isEmpty
                 ? "DO UPDATE SET \(names[0]) = excluded.\(names[0])"
                 : "DO UPDATE SET " + updates.joined(separator: ", ")
-            let sql = "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
+            let sql =
+                "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
                 + "ON CONFLICT (\(conflict.joined(separator: ", "))) \(action) RETURNING *"
             let result = try await engine.run(sql, binds)
             return typed(result.rows.first ?? [:], columns: columns)
         case "transaction":
-            let statements = try (input["statements"]?.arrayValue ?? []).enumerated().map { index, statement -> (String, [BindValue]) in
+            let statements = try (input["statements"]?.arrayValue ?? []).enumerated().map {
+                index,
+                statement -> (String, [BindValue]) in
                 let query = statement["query"]?.stringValue ?? ""
-                try SQLText(query).check(field: "statements[\(index)].query", insideTransaction: true, allowAttach: allowsAttach)
+                try SQLText(query).check(
+                    field: "statements[\(index)].query",
+                    insideTransaction: true,
+                    allowAttach: allowsAttach
+                )
                 return try ParameterList.bind(
                     query: query,
                     params: statement["params"],
@@ -276,7 +324,9 @@ public struct DatabaseIntegration: Integration {
                     field: "statements[\(index)].params"
                 )
             }
-            guard !statements.isEmpty else { throw IntegrationError.invalidInput("statements must hold at least one statement") }
+            guard !statements.isEmpty else {
+                throw IntegrationError.invalidInput("statements must hold at least one statement")
+            }
             var attempt = 0
             while true {
                 attempt += 1
@@ -305,7 +355,10 @@ public struct DatabaseIntegration: Integration {
         guard result.rows.count > maximumRows else {
             return ["rows": .array(result.rows), "row_count": .int(result.affected)]
         }
-        return ["rows": .array(Array(result.rows.prefix(maximumRows))), "row_count": .int(result.affected), "truncated": true]
+        return [
+            "rows": .array(Array(result.rows.prefix(maximumRows))), "row_count": .int(result.affected),
+            "truncated": true,
+        ]
     }
 
     private func checkRowLimit(_ result: StatementResult) throws {
@@ -331,14 +384,18 @@ public struct DatabaseIntegration: Integration {
 
     private func unknownColumn(_ name: String, table: TableName, columns: [String: ColumnInfo]) -> IntegrationError {
         guard Identifier.isPlain(name) else {
-            return IntegrationError.invalidInput("column \(Identifier.shown(name)) is not a plain identifier (letters, digits, _)")
+            return IntegrationError.invalidInput(
+                "column \(Identifier.shown(name)) is not a plain identifier (letters, digits, _)"
+            )
         }
         return IntegrationError.invalidInput(
             "table \(table) has no column \(name) (columns: \(columns.keys.sorted().joined(separator: ", ")))"
         )
     }
 
-    private func assignments(_ data: [String: JSONValue], columns: [String: ColumnInfo], table: TableName) throws -> ([String], [BindValue]) {
+    private func assignments(_ data: [String: JSONValue], columns: [String: ColumnInfo], table: TableName) throws -> (
+        [String], [BindValue]
+    ) {
         var names: [String] = []
         var binds: [BindValue] = []
         for key in data.keys.sorted() {
@@ -359,7 +416,9 @@ public struct DatabaseIntegration: Integration {
         let filter = input["where"]?.objectValue ?? [:]
         if filter.isEmpty {
             if let verb, input["all"]?.boolValue != true {
-                throw IntegrationError.invalidInput("an empty where would \(verb) every row of \(table); pass \"all\": true to mean it")
+                throw IntegrationError.invalidInput(
+                    "an empty where would \(verb) every row of \(table); pass \"all\": true to mean it"
+                )
             }
             return ("", [])
         }
@@ -431,7 +490,8 @@ public struct DatabaseIntegration: Integration {
                 // Numeric values as text, as PostgreSQL gives them, to keep precision in JSON.
                 switch value {
                 case .int(let i): members[name] = .string(String(i))
-                case .double(let d): members[name] = .string(d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : "\(d)")
+                case .double(let d):
+                    members[name] = .string(d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : "\(d)")
                 default: break
                 }
             }

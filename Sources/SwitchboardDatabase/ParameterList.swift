@@ -7,7 +7,9 @@ import SwitchboardCore
 enum ParameterList {
     /// - Throws: ``IntegrationError`` `invalidInput` when a placeholder has no value or a value no placeholder
     ///   (a missing value would otherwise be bound as NULL), before anything runs.
-    static func bind(query: String, params: JSONValue?, dialect: SQLDialect, field: String = "params") throws -> (String, [BindValue]) {
+    static func bind(query: String, params: JSONValue?, dialect: SQLDialect, field: String = "params") throws -> (
+        String, [BindValue]
+    ) {
         switch params {
         case nil, .null?:
             if let first = positionalPlaceholders(in: query, dialect: dialect).min() {
@@ -35,7 +37,9 @@ enum ParameterList {
             }
             return try rewriteNamed(query, members: members, dialect: dialect)
         case let other?:
-            throw IntegrationError.invalidInput("params must be an array (for $1, $2, ...) or an object (for :name), found \(other.typeName)")
+            throw IntegrationError.invalidInput(
+                "params must be an array (for $1, $2, ...) or an object (for :name), found \(other.typeName)"
+            )
         }
     }
 
@@ -68,16 +72,18 @@ enum ParameterList {
                     continue
                 }
                 // `x$1` is part of a name, not a placeholder.
-                if i > 0, chars[i - 1] == UInt8(ascii: "_") || (chars[i - 1] >= 0x80)
-                    || (chars[i - 1] | 0x20 >= UInt8(ascii: "a") && chars[i - 1] | 0x20 <= UInt8(ascii: "z"))
-                    || (chars[i - 1] >= UInt8(ascii: "0") && chars[i - 1] <= UInt8(ascii: "9"))
+                if i > 0,
+                    chars[i - 1] == UInt8(ascii: "_") || (chars[i - 1] >= 0x80)
+                        || (chars[i - 1] | 0x20 >= UInt8(ascii: "a") && chars[i - 1] | 0x20 <= UInt8(ascii: "z"))
+                        || (chars[i - 1] >= UInt8(ascii: "0") && chars[i - 1] <= UInt8(ascii: "9"))
                 {
                     i += 1
                     continue
                 }
                 var j = i + 1
                 var number = 0
-                while j < chars.count, chars[j] >= UInt8(ascii: "0"), chars[j] <= UInt8(ascii: "9"), number < 1_000_000 {
+                while j < chars.count, chars[j] >= UInt8(ascii: "0"), chars[j] <= UInt8(ascii: "9"), number < 1_000_000
+                {
                     number = number * 10 + Int(chars[j] - UInt8(ascii: "0"))
                     j += 1
                 }
@@ -115,7 +121,9 @@ enum ParameterList {
         return out
     }
 
-    static func rewriteNamed(_ query: String, members: [String: JSONValue], dialect: SQLDialect) throws -> (String, [BindValue]) {
+    static func rewriteNamed(_ query: String, members: [String: JSONValue], dialect: SQLDialect) throws -> (
+        String, [BindValue]
+    ) {
         var out = ""
         var order: [String] = []
         var binds: [BindValue] = []
@@ -164,7 +172,9 @@ enum ParameterList {
         if let problem { throw IntegrationError.invalidInput(problem) }
         let unused = Set(members.keys).subtracting(order)
         if let name = unused.sorted().first {
-            throw IntegrationError.invalidInput("params.\(name) is not used by the query (write :\(name) where it belongs)")
+            throw IntegrationError.invalidInput(
+                "params.\(name) is not used by the query (write :\(name) where it belongs)"
+            )
         }
         return (out, binds)
     }

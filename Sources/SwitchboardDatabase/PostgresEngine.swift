@@ -147,7 +147,8 @@ final class PostgresEngine: SQLEngine {
             case .null: bindings.appendNull()
             case .bytes(let bytes): bindings.append(ByteBuffer(bytes: bytes))
             case .int(let i): bindings.append(LooseText(String(i)))
-            case .double(let d): bindings.append(LooseText(d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"))))
+            case .double(let d):
+                bindings.append(LooseText(d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"))))
             case .bool(let b): bindings.append(LooseText(b ? "true" : "false"))
             case .text(let s): bindings.append(LooseText(s))
             }
@@ -180,7 +181,9 @@ final class PostgresEngine: SQLEngine {
             return try await client.withConnection { connection in
                 _ = try await Self.run("BEGIN", [], on: connection, logger: self.logger)
                 do {
-                    let value = try await body(Session(connection: connection, logger: self.logger, rowLimit: self.settings.maximumRows))
+                    let value = try await body(
+                        Session(connection: connection, logger: self.logger, rowLimit: self.settings.maximumRows)
+                    )
                     _ = try await Self.run("COMMIT", [], on: connection, logger: self.logger)
                     return value
                 } catch {
@@ -246,9 +249,11 @@ final class PostgresEngine: SQLEngine {
             case "40001", "40P01": transience = .always
             case "57014": code = .timeout
             case "28P01", "28000": code = .unauthorized
-            case let s where s.hasPrefix("08"): code = .connectionFailed
+            case let s where s.hasPrefix("08"):
+                code = .connectionFailed
                 transience = .always
-            case "57P01", "57P02", "57P03": code = .connectionFailed
+            case "57P01", "57P02", "57P03":
+                code = .connectionFailed
                 transience = .always
             default: break
             }
@@ -306,7 +311,10 @@ struct LooseText: PostgresNonThrowingEncodable, PostgresDynamicTypeEncodable {
     static var psqlFormat: PostgresFormat { .text }
     let text: String
     init(_ text: String) { self.text = text }
-    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into byteBuffer: inout ByteBuffer,
+        context: PostgresEncodingContext<JSONEncoder>
+    ) {
         byteBuffer.writeString(text)
     }
 }
@@ -333,7 +341,9 @@ enum PostgresValues {
                 return (try? JSONValue.parse(text)) ?? .string(text)
             case .uuid: return .string(try cell.decode(UUID.self).uuidString.lowercased())
             case .numeric:
-                if cell.format == .binary, let bytes = cell.bytes, let text = PostgresNumeric.text(bytes) { return .string(text) }
+                if cell.format == .binary, let bytes = cell.bytes, let text = PostgresNumeric.text(bytes) {
+                    return .string(text)
+                }
                 return .string(try cell.decode(String.self))
             case .date:
                 let date = try cell.decode(Date.self)

@@ -117,7 +117,9 @@ enum Identifier {
     static func isPlain(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, text.unicodeScalars.count <= 63 else { return false }
         guard first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-        return text.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+        return text.unicodeScalars.allSatisfy {
+            $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+        }
     }
 
     static func column(_ text: String) throws -> String {
@@ -132,6 +134,8 @@ enum Identifier {
     /// A name as shown in a message: quoted, shortened, control characters escaped.
     static func shown(_ text: String) -> String {
         let short = text.count > 60 ? String(text.prefix(60)) + "…" : text
-        return "'" + short.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined() + "'"
+        return "'"
+            + short.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+            + "'"
     }
 }

@@ -23,7 +23,10 @@ final class SQLiteEngine: SQLEngine {
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path))
         } catch {
-            throw IntegrationError(code: .invalidConfiguration, message: "cannot open the SQLite database \(path): \(error)")
+            throw IntegrationError(
+                code: .invalidConfiguration,
+                message: "cannot open the SQLite database \(path): \(error)"
+            )
         }
         _ = try await connection.query("PRAGMA journal_mode=WAL", [])
         _ = try await connection.query("PRAGMA busy_timeout=\(busyTimeout)", [])
@@ -176,7 +179,9 @@ final class AsyncGate: Sendable {
                 return true
             }
             return false
-        }) { return }
+        }) {
+            return
+        }
         await withCheckedContinuation { continuation in
             let granted = state.withLock { state -> Bool in
                 if !state.busy {

@@ -20,7 +20,9 @@ enum ValueConversion {
             guard case .array(let items) = value else { throw wrong("a JSON array") }
             return .text(postgresArrayLiteral(items))
         case .bytes:
-            guard case .string(let text) = value, let data = Data(base64Encoded: text) else { throw wrong("base64 text") }
+            guard case .string(let text) = value, let data = Data(base64Encoded: text) else {
+                throw wrong("base64 text")
+            }
             return .bytes(Array(data))
         case .json:
             return .text(value.jsonString())
@@ -44,7 +46,8 @@ enum ValueConversion {
             switch value {
             case .int(let i): return .text(String(i))
             case .double(let d): return .text("\(d)")
-            case .string(let s) where s.range(of: #"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"#, options: .regularExpression) != nil:
+            case .string(let s)
+            where s.range(of: #"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"#, options: .regularExpression) != nil:
                 return dialect == .sqlite ? .text(s) : .text(s)
             default: throw wrong("a number or a decimal string")
             }
@@ -60,7 +63,10 @@ enum ValueConversion {
             return .text(s)
         case .dateTime:
             guard case .string(let s) = value,
-                s.range(of: #"^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?|-?infinity)$"#, options: .regularExpression) != nil
+                s.range(
+                    of: #"^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?|-?infinity)$"#,
+                    options: .regularExpression
+                ) != nil
             else { throw wrong("an ISO 8601 date or timestamp") }
             return .text(s)
         case .timeOfDay:
@@ -81,14 +87,23 @@ enum ValueConversion {
 
     /// `{1,2,"a b",NULL}`: PostgreSQL's array input syntax.
     static func postgresArrayLiteral(_ items: [JSONValue]) -> String {
-        "{" + items.map { item -> String in
-            switch item {
-            case .null: return "NULL"
-            case .array(let inner): return postgresArrayLiteral(inner)
-            case .string(let s): return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-            case .object: return "\"" + item.jsonString().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-            default: return item.jsonString()
-            }
-        }.joined(separator: ",") + "}"
+        "{"
+            + items.map { item -> String in
+                switch item {
+                case .null: return "NULL"
+                case .array(let inner): return postgresArrayLiteral(inner)
+                case .string(let s):
+                    return "\""
+                        + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                        + "\""
+                case .object:
+                    return "\""
+                        + item.jsonString().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                            of: "\"",
+                            with: "\\\""
+                        ) + "\""
+                default: return item.jsonString()
+                }
+            }.joined(separator: ",") + "}"
     }
 }

@@ -53,12 +53,21 @@ public struct TextIntegration: Integration {
             let lines = text.isEmpty ? 0 : text.split(separator: "\n", omittingEmptySubsequences: false).count
             let sentences = text.split(whereSeparator: { ".!?".contains($0) })
                 .filter { !$0.allSatisfy(\.isWhitespace) }.count
-            return ["characters": .int(text.count), "words": .int(words), "lines": .int(lines), "sentences": .int(sentences)]
+            return [
+                "characters": .int(text.count), "words": .int(words), "lines": .int(lines),
+                "sentences": .int(sentences),
+            ]
         case "transform":
             switch input["to"]?.stringValue {
             case "upper": return ["text": .string(text.uppercased())]
             case "lower": return ["text": .string(text.lowercased())]
-            case "title": return ["text": .string(text.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }.joined(separator: " "))]
+            case "title":
+                return [
+                    "text": .string(
+                        text.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }
+                            .joined(separator: " ")
+                    )
+                ]
             default:
                 let slug = text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) || !$0.isASCII })
                     .joined(separator: "-")

@@ -22,7 +22,9 @@ public enum ReferenceTime {
         var hour = 0, minute = 0, second = 0
         var i = 10
         if i < scalars.count, scalars[i] == UInt8(ascii: "T") || scalars[i] == UInt8(ascii: " ") {
-            guard let h = digits(i + 1, 2), i + 3 < scalars.count, scalars[i + 3] == UInt8(ascii: ":"), let m = digits(i + 4, 2) else { return nil }
+            guard let h = digits(i + 1, 2), i + 3 < scalars.count, scalars[i + 3] == UInt8(ascii: ":"),
+                let m = digits(i + 4, 2)
+            else { return nil }
             hour = h; minute = m; i += 6
             if i < scalars.count, scalars[i] == UInt8(ascii: ":") {
                 guard let s = digits(i + 1, 2) else { return nil }
@@ -41,16 +43,24 @@ public enum ReferenceTime {
                 let sign = scalars[i] == UInt8(ascii: "-") ? -1 : 1
                 guard let oh = digits(i + 1, 2) else { return nil }
                 var om = 0
-                if i + 3 < scalars.count, scalars[i + 3] == UInt8(ascii: ":") { guard let m = digits(i + 4, 2) else { return nil }; om = m; i += 6 } else if let m = digits(i + 3, 2) { om = m; i += 5 } else { i += 3 }
+                if i + 3 < scalars.count, scalars[i + 3] == UInt8(ascii: ":") {
+                    guard let m = digits(i + 4, 2) else { return nil }; om = m; i += 6
+                } else if let m = digits(i + 3, 2) {
+                    om = m; i += 5
+                } else {
+                    i += 3
+                }
                 offset = sign * (oh * 3600 + om * 60)
             }
             guard i == scalars.count else { return nil }
         }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard month >= 1, month <= 12, day >= 1, day <= lengths[month - 1], hour <= 23, minute <= 59, second <= 59 else { return nil }
+        guard month >= 1, month <= 12, day >= 1, day <= lengths[month - 1], hour <= 23, minute <= 59, second <= 59
+        else { return nil }
         if let offset {
-            let local = Chronology.ordinal(Day(year: year, month: month, day: day)) * 86400 + hour * 3600 + minute * 60 + second
+            let local =
+                Chronology.ordinal(Day(year: year, month: month, day: day)) * 86400 + hour * 3600 + minute * 60 + second
             return (Date(timeIntervalSince1970: TimeInterval(local - offset)), offset)
         }
         // Without an offset, the wall time in `zone`, by the same rules as times in requests (DST gaps move

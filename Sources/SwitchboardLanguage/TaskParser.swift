@@ -91,7 +91,9 @@ public struct ParsedTask: Sendable, Equatable {
                 case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
                 case 0..<0x20:
                     let hex = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
+                    bytes.append(contentsOf: [
+                        UInt8(ascii: "\\"), UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)],
+                    ])
                 default: bytes.append(b)
                 }
             }
@@ -124,7 +126,8 @@ public struct ParsedTask: Sendable, Equatable {
             out.append(contentsOf: String(year).utf8)
         }
         out.append(45); two(day.month); out.append(45); two(day.day)
-        out.append(84); two(seconds / 3600); out.append(58); two((seconds % 3600) / 60); out.append(58); two(seconds % 60)
+        out.append(84); two(seconds / 3600); out.append(58); two((seconds % 3600) / 60); out.append(58);
+        two(seconds % 60)
         let a = abs(offset)
         out.append(offset < 0 ? 45 : 43)
         two(a / 3600); out.append(58); two((a % 3600) / 60)
@@ -164,7 +167,13 @@ public struct TaskParser: Sendable {
         var scalars = Array(text.unicodeScalars)
         if scalars.count > Self.maximumLength {
             scalars.removeLast(scalars.count - Self.maximumLength)
-            task.errors.append(ParseIssue(field: "input", code: "invalid_input", message: "the request is longer than \(Self.maximumLength) characters"))
+            task.errors.append(
+                ParseIssue(
+                    field: "input",
+                    code: "invalid_input",
+                    message: "the request is longer than \(Self.maximumLength) characters"
+                )
+            )
         }
         let tokens = Tokenizer.tokenize(scalars)
         if tokens.isEmpty {
@@ -172,19 +181,31 @@ public struct TaskParser: Sendable {
             return task
         }
         let chrono = Chronology(now: now, zone: timeZone)
-        let grammar = TemporalGrammar(tokens: tokens, chrono: chrono, dateOrder: TemporalGrammar.DateOrder(rawValue: configuration.dateOrder.rawValue) ?? .mdy)
+        let grammar = TemporalGrammar(
+            tokens: tokens,
+            chrono: chrono,
+            dateOrder: TemporalGrammar.DateOrder(rawValue: configuration.dateOrder.rawValue) ?? .mdy
+        )
         let found = grammar.scan()
         var windows: [PartOfDay: (start: Int, end: Int)] = [:]
         for (k, v) in configuration.windows { windows[k] = v }
         let resolver = TimeResolver(chrono: chrono, windows: windows, defaultStarts: configuration.defaultStarts)
         var time = resolver.resolve(found)
         task.intent = Self.intent(tokens)
-        var content = ContentReader(tokens: tokens, scalars: scalars, covered: time.covered, contacts: configuration.contacts, intent: task.intent)
+        var content = ContentReader(
+            tokens: tokens,
+            scalars: scalars,
+            covered: time.covered,
+            contacts: configuration.contacts,
+            intent: task.intent
+        )
         content.read(into: &task)
         // A bare length said in a scheduling request is the meeting's length ("30 minutes with Alice").
         task.start = time.start
         task.end = time.end
-        if time.errors.contains(where: { $0.field == "start" && ["invalid_date", "invalid_time", "ambiguous_date"].contains($0.code) }) {
+        if time.errors.contains(where: {
+            $0.field == "start" && ["invalid_date", "invalid_time", "ambiguous_date"].contains($0.code)
+        }) {
             // Never a guess: a request with a date or time that cannot be read has no start.
             task.start = nil
             task.end = nil
@@ -204,19 +225,47 @@ public struct TaskParser: Sendable {
         switch task.intent {
         case .schedule:
             if task.start == nil && !task.errors.contains(where: { $0.field == "start" }) {
-                task.errors.append(ParseIssue(field: "start", code: "missing_time", message: "say when: a day and a time, such as \"tomorrow at 3pm\""))
+                task.errors.append(
+                    ParseIssue(
+                        field: "start",
+                        code: "missing_time",
+                        message: "say when: a day and a time, such as \"tomorrow at 3pm\""
+                    )
+                )
             } else if task.dateOnly, !task.errors.contains(where: { $0.field == "start" }) {
-                task.errors.append(ParseIssue(field: "start", code: "missing_time", message: "say what time on that day, such as \"at 3pm\""))
+                task.errors.append(
+                    ParseIssue(
+                        field: "start",
+                        code: "missing_time",
+                        message: "say what time on that day, such as \"at 3pm\""
+                    )
+                )
             }
             if let start = task.start, start < now.addingTimeInterval(-60), !task.dateOnly {
-                task.errors.append(ParseIssue(field: "start", code: "time_in_past", message: "the start, \(ParsedTask.iso(start, task.timeZone)), has already passed"))
+                task.errors.append(
+                    ParseIssue(
+                        field: "start",
+                        code: "time_in_past",
+                        message: "the start, \(ParsedTask.iso(start, task.timeZone)), has already passed"
+                    )
+                )
             }
-            if task.attendees.isEmpty && task.errors.allSatisfy({ $0.code != "unknown_contact" && $0.code != "invalid_email" }) {
+            if task.attendees.isEmpty
+                && task.errors.allSatisfy({ $0.code != "unknown_contact" && $0.code != "invalid_email" })
+            {
                 // A meeting with nobody is allowed (a focus block); nothing to add.
             }
         case .sendEmail:
-            if task.to.isEmpty && !task.errors.contains(where: { $0.code == "unknown_contact" || $0.code == "invalid_email" }) {
-                task.errors.append(ParseIssue(field: "to", code: "missing_recipient", message: "say who the e-mail is for: an address or a contact's name"))
+            if task.to.isEmpty
+                && !task.errors.contains(where: { $0.code == "unknown_contact" || $0.code == "invalid_email" })
+            {
+                task.errors.append(
+                    ParseIssue(
+                        field: "to",
+                        code: "missing_recipient",
+                        message: "say who the e-mail is for: an address or a contact's name"
+                    )
+                )
             }
         case .unknown:
             break
@@ -228,16 +277,24 @@ public struct TaskParser: Sendable {
         "invite", "reserve", "block", "catch", "chat", "standup", "stand-up", "huddle", "lunch", "coffee", "dinner",
         "breakfast", "appointment", "interview", "demo", "1:1", "review", "workshop", "session", "meetup", "hangout",
         "calendar", "slot", "talk", "discuss", "retro", "retrospective", "kickoff", "onboarding", "training", "webinar",
-        "planning", "brainstorm", "offsite", "presentation", "catchup", "checkin", "party", "drinks", "dentist", "haircut",
+        "planning", "brainstorm", "offsite", "presentation", "catchup", "checkin", "party", "drinks", "dentist",
+        "haircut",
     ]
-    static let emailVerbs: Set<String> = ["email", "e-mail", "mail", "send", "write", "message", "reply", "forward", "notify", "ping", "drop", "shoot", "tell", "inform", "cc"]
-    static let refusals: Set<String> = ["cancel", "delete", "remove", "move", "reschedule", "postpone", "decline", "unschedule", "clear", "undo", "push", "shift"]
+    static let emailVerbs: Set<String> = [
+        "email", "e-mail", "mail", "send", "write", "message", "reply", "forward", "notify", "ping", "drop", "shoot",
+        "tell", "inform", "cc",
+    ]
+    static let refusals: Set<String> = [
+        "cancel", "delete", "remove", "move", "reschedule", "postpone", "decline", "unschedule", "clear", "undo",
+        "push", "shift",
+    ]
 
     static func intent(_ tokens: [Token]) -> Intent {
         var schedule = -1, email = -1, refusal = -1
         for (index, token) in tokens.enumerated() where token.kind == .number && token.text == "1" {
             // "1:1"
-            if index + 2 < tokens.count, tokens[index + 1].isPunct(":"), tokens[index + 2].text == "1", tokens[index + 2].kind == .number,
+            if index + 2 < tokens.count, tokens[index + 1].isPunct(":"), tokens[index + 2].text == "1",
+                tokens[index + 2].kind == .number,
                 !tokens[index + 1].spaced
             {
                 schedule = index
@@ -247,15 +304,21 @@ public struct TaskParser: Sendable {
         for (index, token) in tokens.enumerated() where token.kind == .word {
             let w = token.text
             if token.lexeme.isRefusal, refusal < 0 { refusal = index }
-            if (w == "e" && index + 2 < tokens.count && tokens[index + 1].isPunct("-") && tokens[index + 2].is("mail")) || token.lexeme.isEmailVerb || w == "emails" {
+            if (w == "e" && index + 2 < tokens.count && tokens[index + 1].isPunct("-") && tokens[index + 2].is("mail"))
+                || token.lexeme.isEmailVerb || w == "emails"
+            {
                 if email < 0 { email = index }
             }
-            if token.lexeme.isScheduleVerb || (w == "set" && index + 1 < tokens.count && tokens[index + 1].is("up")) || (w == "put" && index + 1 < tokens.count && tokens[index + 1].is("in")) {
+            if token.lexeme.isScheduleVerb || (w == "set" && index + 1 < tokens.count && tokens[index + 1].is("up"))
+                || (w == "put" && index + 1 < tokens.count && tokens[index + 1].is("in"))
+            {
                 if schedule < 0 || schedule > index { schedule = index }
             }
         }
         // "send an invite" is scheduling; "send a message" is e-mail. The earliest clear verb wins.
-        if refusal >= 0, refusal <= max(schedule, email), refusal < (schedule < 0 ? Int.max : schedule) || refusal < (email < 0 ? Int.max : email) {
+        if refusal >= 0, refusal <= max(schedule, email),
+            refusal < (schedule < 0 ? Int.max : schedule) || refusal < (email < 0 ? Int.max : email)
+        {
             return .unknown
         }
         if email >= 0, schedule >= 0 {
@@ -263,7 +326,9 @@ public struct TaskParser: Sendable {
             if w == "send" || w == "drop" || w == "shoot" {
                 // "send an invite for a meeting" vs "send Bob the report"
                 let next = tokens.dropFirst(email + 1).prefix(3).map(\.text)
-                if next.contains("invite") || next.contains("invitation") || next.contains("meeting") { return .schedule }
+                if next.contains("invite") || next.contains("invitation") || next.contains("meeting") {
+                    return .schedule
+                }
             }
             return email < schedule ? .sendEmail : .schedule
         }

@@ -12,8 +12,14 @@ extension TemporalGrammar {
             var k = next
             if punct(k, ",") { k += 1 }
             if isWord(k, "the") { k += 1 }
-            let besideNumber = ordinalDay(k) != nil || number(i - 1) != nil || ordinalDay(i - 2) != nil || (isWord(i - 1, "of") && ordinalDay(i - 2) != nil)
-            if !besideNumber, !isWord(i - 1, "early", "mid", "late", "in", "of", "end", "beginning", "start", "since", "until", "by") { return nil }
+            let besideNumber =
+                ordinalDay(k) != nil || number(i - 1) != nil || ordinalDay(i - 2) != nil
+                || (isWord(i - 1, "of") && ordinalDay(i - 2) != nil)
+            if !besideNumber,
+                !isWord(i - 1, "early", "mid", "late", "in", "of", "end", "beginning", "start", "since", "until", "by")
+            {
+                return nil
+            }
         }
         return (m, next)
     }
@@ -73,10 +79,15 @@ extension TemporalGrammar {
         if punct(i, "'"), let y = number(i + 1), digits(i + 1) == 2 { return .year(2000 + y, i + 2) }
         guard let y = number(i), digits(i) >= 4 else { return .none }
         // "14:15" after a date is a time, "1530h" or "2300 hours" a time or duration, not a year.
-        if punct(i + 1, ":") || meridiem(i + 1) != nil || unit(i + 1) != nil || isWord(i + 1, "oclock", "h", "hrs") { return .none }
+        if punct(i + 1, ":") || meridiem(i + 1) != nil || unit(i + 1) != nil || isWord(i + 1, "oclock", "h", "hrs") {
+            return .none
+        }
         let text = tokens[i].text
         if digits(i) > 4 {
-            return .invalid("\(text) is not a year (years run to 9999); write the year in full, such as \(chrono.today.year + 1)", i + 1)
+            return .invalid(
+                "\(text) is not a year (years run to 9999); write the year in full, such as \(chrono.today.year + 1)",
+                i + 1
+            )
         }
         if (1900...2200).contains(y) { return .year(y, i + 1) }
         let clockLike = y / 100 <= 23 && y % 100 <= 59
@@ -134,20 +145,29 @@ extension TemporalGrammar {
     func numericDate(_ i: Int) -> (Found, Int)? {
         guard let a = number(i) else { return nil }
         // ISO 8601: 2026-03-05
-        if digits(i) == 4, punct(i + 1, "-"), tight(i + 1), let m = number(i + 2), tight(i + 2), punct(i + 3, "-"), tight(i + 3),
+        if digits(i) == 4, punct(i + 1, "-"), tight(i + 1), let m = number(i + 2), tight(i + 2), punct(i + 3, "-"),
+            tight(i + 3),
             let d = number(i + 4), tight(i + 4)
         {
             let day = Day(year: a, month: m, day: d)
             return (found(day, i, i + 5), i + 5)
         }
         for separator in ["/", ".", "-"] {
-            guard punct(i + 1, separator), tight(i + 1), let b = number(i + 2), tight(i + 2), digits(i) <= 2, digits(i + 2) <= 2 else { continue }
+            guard punct(i + 1, separator), tight(i + 1), let b = number(i + 2), tight(i + 2), digits(i) <= 2,
+                digits(i + 2) <= 2
+            else { continue }
             var year: Int?
             var next = i + 3
             if punct(i + 3, separator), tight(i + 3), let y = number(i + 4), tight(i + 4) {
                 guard digits(i + 4) == 4 || digits(i + 4) == 2 else {
-                    let message = "\(tokens[i + 4].text) is not a year (write it with four digits, such as \(chrono.today.year + 1))"
-                    return (Found(piece: .invalid(field: "start", code: "invalid_date", message: message), range: i..<(i + 5)), i + 5)
+                    let message =
+                        "\(tokens[i + 4].text) is not a year (write it with four digits, such as \(chrono.today.year + 1))"
+                    return (
+                        Found(
+                            piece: .invalid(field: "start", code: "invalid_date", message: message),
+                            range: i..<(i + 5)
+                        ), i + 5
+                    )
                 }
                 year = digits(i + 4) == 2 ? 2000 + y : y
                 next = i + 5
@@ -168,7 +188,17 @@ extension TemporalGrammar {
                 case .mdy: break
                 case .dmy: month = b; day = a
                 case .ask:
-                    return (Found(piece: .invalid(field: "start", code: "ambiguous_date", message: "\(tokens[i].text)\(separator)\(tokens[i + 2].text) could be month/day or day/month; write the month's name"), range: i..<next), next)
+                    return (
+                        Found(
+                            piece: .invalid(
+                                field: "start",
+                                code: "ambiguous_date",
+                                message:
+                                    "\(tokens[i].text)\(separator)\(tokens[i + 2].text) could be month/day or day/month; write the month's name"
+                            ),
+                            range: i..<next
+                        ), next
+                    )
                 }
             }
             let value = year.map { Day(year: $0, month: month, day: day) } ?? upcoming(month: month, day: day)
@@ -179,13 +209,24 @@ extension TemporalGrammar {
 
     func found(_ day: Day, _ start: Int, _ end: Int) -> Found {
         if !chrono.isValid(day) {
-            return Found(piece: .invalid(field: "start", code: "invalid_date", message: "\(Self.monthName(day.month)) \(day.day) is not a date\(day.month >= 1 && day.month <= 12 ? "" : " (no month \(day.month))")"), range: start..<end)
+            return Found(
+                piece: .invalid(
+                    field: "start",
+                    code: "invalid_date",
+                    message:
+                        "\(Self.monthName(day.month)) \(day.day) is not a date\(day.month >= 1 && day.month <= 12 ? "" : " (no month \(day.month))")"
+                ),
+                range: start..<end
+            )
         }
         return Found(piece: .day(day), range: start..<end)
     }
 
     static func monthName(_ m: Int) -> String {
-        let names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+        let names = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December",
+        ]
         return m >= 1 && m <= 12 ? names[m - 1] : "month \(m)"
     }
 
@@ -200,22 +241,35 @@ extension TemporalGrammar {
             if punct(j, ",") { j += 1 }
             if namedDateCore(j) != nil { i0 = j } else { return nil }
         }
-        if let a = number(i0), digits(i0) <= 2, a >= 1, a <= 31, punct(i0 + 1, "-") || isWord(i0 + 1, "to", "through", "until"),
+        if let a = number(i0), digits(i0) <= 2, a >= 1, a <= 31,
+            punct(i0 + 1, "-") || isWord(i0 + 1, "to", "through", "until"),
             let second = namedDateReading(i0 + 2), !second.monthFirst
         {
             if let problem = second.problem {
-                return (Found(piece: .invalid(field: "start", code: "invalid_date", message: problem), range: i..<second.next), second.next)
+                return (
+                    Found(
+                        piece: .invalid(field: "start", code: "invalid_date", message: problem),
+                        range: i..<second.next
+                    ), second.next
+                )
             }
             var b = second.value
             var first = Day(year: b.year, month: b.month, day: a)
-            if second.year == nil, first < chrono.today, b >= chrono.today { first.year = b.year } else if first > b { first.year -= 1 }
+            if second.year == nil, first < chrono.today, b >= chrono.today {
+                first.year = b.year
+            } else if first > b {
+                first.year -= 1
+            }
             if second.year == nil, b < chrono.today { b.year += 1; first.year += 1 }
             return (rangeFound(first, b, i, second.next), second.next)
         }
         guard let first = namedDateReading(i0) else { return nil }
         let afterFirst = first.next
         if let problem = first.problem {
-            return (Found(piece: .invalid(field: "start", code: "invalid_date", message: problem), range: i..<afterFirst), afterFirst)
+            return (
+                Found(piece: .invalid(field: "start", code: "invalid_date", message: problem), range: i..<afterFirst),
+                afterFirst
+            )
         }
         // A range to a second date: `- 12 September`, `to Nov 12`, `- 22, 2012`, `through the 15th`.
         var j = afterFirst
@@ -224,16 +278,25 @@ extension TemporalGrammar {
             if let secondDate = namedDateReading(k) {
                 let second = secondDate, afterSecond = secondDate.next
                 if let problem = second.problem {
-                    return (Found(piece: .invalid(field: "start", code: "invalid_date", message: problem), range: i..<afterSecond), afterSecond)
+                    return (
+                        Found(
+                            piece: .invalid(field: "start", code: "invalid_date", message: problem),
+                            range: i..<afterSecond
+                        ), afterSecond
+                    )
                 }
                 var a = first.value, b = second.value
                 if first.year == nil, let y = second.year { a.year = y; if a > b { a.year -= 1 } }
                 if second.year == nil { b.year = a.year; if b < a { b.year += 1 } }
-                if first.year == nil, second.year == nil, a < chrono.today, b < chrono.today { a.year += 1; b.year += 1 }
+                if first.year == nil, second.year == nil, a < chrono.today, b < chrono.today {
+                    a.year += 1; b.year += 1
+                }
                 return (rangeFound(a, b, i, afterSecond), afterSecond)
             }
             // `July 13-15`, `August 10 - 22, 2012`: a bare day after a month-first date.
-            if first.monthFirst, let d2 = number(k), digits(k) <= 2, !punct(k + 1, ":"), meridiem(k + 1) == nil, unit(k + 1) == nil {
+            if first.monthFirst, let d2 = number(k), digits(k) <= 2, !punct(k + 1, ":"), meridiem(k + 1) == nil,
+                unit(k + 1) == nil
+            {
                 var next = k + 1
                 if let w = word(next), Vocabulary.ordinalSuffixes.contains(w) { next += 1 }
                 var a = first.value
@@ -241,7 +304,12 @@ extension TemporalGrammar {
                 switch yearReading(next) {
                 case .year(let y, let afterYear): a.year = y; b.year = y; next = afterYear
                 case .invalid(let problem, let after):
-                    return (Found(piece: .invalid(field: "start", code: "invalid_date", message: problem), range: i..<after), after)
+                    return (
+                        Found(
+                            piece: .invalid(field: "start", code: "invalid_date", message: problem),
+                            range: i..<after
+                        ), after
+                    )
                 case .none: break
                 }
                 return (rangeFound(a, b, i, next), next)
@@ -270,7 +338,8 @@ extension TemporalGrammar {
             var j = afterMonth
             if punct(j, ",") { j += 1 }
             if isWord(j, "the") { j += 1 }
-            if let (d, afterDay) = ordinalDay(j), d >= 1, d <= 40, !punct(afterDay, ":"), meridiem(afterDay) == nil, !isWord(afterDay, "oclock"),
+            if let (d, afterDay) = ordinalDay(j), d >= 1, d <= 40, !punct(afterDay, ":"), meridiem(afterDay) == nil,
+                !isWord(afterDay, "oclock"),
                 digits(j) <= 2 || number(j) == nil
             {
                 switch yearReading(afterDay) {

@@ -44,7 +44,9 @@ extension TemporalGrammar {
             case "before", "by", "until", "after", "from", "since", "between", "starting", "ending", "due":
                 return (Found(piece: .marker(w), range: i..<(i + 1)), i + 1)
             case "no":
-                if isWord(i + 1, "later"), isWord(i + 2, "than") { return (Found(piece: .marker("by"), range: i..<(i + 3)), i + 3) }
+                if isWord(i + 1, "later"), isWord(i + 2, "than") {
+                    return (Found(piece: .marker("by"), range: i..<(i + 3)), i + 3)
+                }
             case "now", "asap", "immediately":
                 return (Found(piece: .instant(chrono.now, dayLevel: false), range: i..<(i + 1)), i + 1)
             default:
@@ -102,7 +104,9 @@ extension TemporalGrammar {
             if isWord(k, "week") || isWord(k, "wk") {
                 if w == "next" || w == "coming" || w == "following" {
                     let monday = nextMonday()
-                    return (Found(piece: .window(monday, chrono.adding(days: 7, to: monday)), range: i..<(k + 1)), k + 1)
+                    return (
+                        Found(piece: .window(monday, chrono.adding(days: 7, to: monday)), range: i..<(k + 1)), k + 1
+                    )
                 }
                 if w == "this" {
                     let end = nextMonday()
@@ -112,16 +116,22 @@ extension TemporalGrammar {
             if isWord(k, "month") {
                 if w == "next" || w == "coming" {
                     let first = chrono.adding(months: 1, to: Day(year: today.year, month: today.month, day: 1))
-                    return (Found(piece: .window(first, chrono.adding(months: 1, to: first)), range: i..<(k + 1)), k + 1)
+                    return (
+                        Found(piece: .window(first, chrono.adding(months: 1, to: first)), range: i..<(k + 1)), k + 1
+                    )
                 }
                 if w == "this" {
                     let first = Day(year: today.year, month: today.month, day: 1)
-                    return (Found(piece: .window(today, chrono.adding(months: 1, to: first)), range: i..<(k + 1)), k + 1)
+                    return (
+                        Found(piece: .window(today, chrono.adding(months: 1, to: first)), range: i..<(k + 1)), k + 1
+                    )
                 }
             }
             if w == "this", isWord(k, "weekend") || (w == "next" && isWord(k, "weekend")) {
                 let saturday = weekdayDay(7, modifier: w == "next" ? "nextweek" : nil)
-                return (Found(piece: .window(saturday, chrono.adding(days: 2, to: saturday)), range: i..<(k + 1)), k + 1)
+                return (
+                    Found(piece: .window(saturday, chrono.adding(days: 2, to: saturday)), range: i..<(k + 1)), k + 1
+                )
             }
             if w == "this", let part = Self.parts[word(k) ?? ""] {
                 return (Found(piece: .partToday(part), range: i..<(k + 1)), k + 1)
@@ -150,7 +160,9 @@ extension TemporalGrammar {
                 return (Found(piece: .window(Day(year: today.year, month: 12, day: 21), first), range: i..<k), k)
             default:
                 let first = chrono.adding(months: 1, to: Day(year: today.year, month: today.month, day: 1))
-                return (Found(piece: .window(Day(year: today.year, month: today.month, day: 21), first), range: i..<k), k)
+                return (
+                    Found(piece: .window(Day(year: today.year, month: today.month, day: 21), first), range: i..<k), k
+                )
             }
         case "early", "mid", "late", "beginning", "start":
             var k = i + 1
@@ -168,19 +180,40 @@ extension TemporalGrammar {
                 let last = chrono.daysIn(year: first.year, month: first.month)
                 let (a, b): (Int, Int) = w == "mid" ? (11, 21) : (w == "late" ? (21, last + 1) : (1, 11))
                 let start = Day(year: first.year, month: first.month, day: a)
-                let end = b > last ? chrono.adding(months: 1, to: first) : Day(year: first.year, month: first.month, day: b)
+                let end =
+                    b > last ? chrono.adding(months: 1, to: first) : Day(year: first.year, month: first.month, day: b)
                 return (Found(piece: .window(start, end), range: i..<next), next)
             }
             guard let (m, afterMonth) = month(k) else { return nil }
             var year = today.year
             var next = afterMonth
-            if let (y, afterYear) = self.year(afterMonth) { year = y; next = afterYear } else if m < today.month { year += 1 }
+            if let (y, afterYear) = self.year(afterMonth) {
+                year = y; next = afterYear
+            } else if m < today.month {
+                year += 1
+            }
             let first = Day(year: year, month: m, day: 1)
             let last = chrono.daysIn(year: year, month: m)
             switch w {
-            case "early", "beginning", "start": return (Found(piece: .window(first, Day(year: year, month: m, day: 11)), range: i..<next), next)
-            case "mid": return (Found(piece: .window(Day(year: year, month: m, day: 11), Day(year: year, month: m, day: 21)), range: i..<next), next)
-            default: return (Found(piece: .window(Day(year: year, month: m, day: 21), chrono.adding(days: 1, to: Day(year: year, month: m, day: last))), range: i..<next), next)
+            case "early", "beginning", "start":
+                return (Found(piece: .window(first, Day(year: year, month: m, day: 11)), range: i..<next), next)
+            case "mid":
+                return (
+                    Found(
+                        piece: .window(Day(year: year, month: m, day: 11), Day(year: year, month: m, day: 21)),
+                        range: i..<next
+                    ), next
+                )
+            default:
+                return (
+                    Found(
+                        piece: .window(
+                            Day(year: year, month: m, day: 21),
+                            chrono.adding(days: 1, to: Day(year: year, month: m, day: last))
+                        ),
+                        range: i..<next
+                    ), next
+                )
             }
         case "on", "the":
             // `on the 5th`, `the 5th`: a day of this month, or next month's when it has passed.
@@ -214,7 +247,11 @@ extension TemporalGrammar {
                 return (Found(piece: .day(day), range: i..<(k + 2)), k + 2)
             }
             // "sat" and "sun" are words too; "wed" a verb: take them only where a date fits.
-            if ["sat", "sun", "wed", "mar"].contains(w), !isWord(i - 1, "on", "this", "next", "by", "until", "before", "after", "from") { return nil }
+            if ["sat", "sun", "wed", "mar"].contains(w),
+                !isWord(i - 1, "on", "this", "next", "by", "until", "before", "after", "from")
+            {
+                return nil
+            }
             return (Found(piece: .weekday(weekdayDay(weekday, modifier: nil)), range: i..<k), k)
         }
         return nil
@@ -261,7 +298,12 @@ extension TemporalGrammar {
                     let end = dayLevel ? chrono.date(chrono.day(of: date)) : date
                     return (Found(piece: .within(end, dayLevel: dayLevel), range: i..<next), next)
                 }
-                return (Found(piece: .instant(dayLevel ? chrono.date(chrono.day(of: date)) : date, dayLevel: dayLevel), range: i..<next), next)
+                return (
+                    Found(
+                        piece: .instant(dayLevel ? chrono.date(chrono.day(of: date)) : date, dayLevel: dayLevel),
+                        range: i..<next
+                    ), next
+                )
             }
             return nil
         }
@@ -286,8 +328,11 @@ extension TemporalGrammar {
         } else if isWord(next, "before"), isWord(next + 1, "now") {
             sign = -1
             next += 2
-        } else if isWord(next, "from", "after"), let (f, after) = relativeDay(next + 1) ?? namedDate(next + 1) ?? numericDate(next + 1),
-            let d = { () -> Day? in if case .day(let d) = f.piece { return d }; if case .weekday(let d) = f.piece { return d }; return nil }()
+        } else if isWord(next, "from", "after"),
+            let (f, after) = relativeDay(next + 1) ?? namedDate(next + 1) ?? numericDate(next + 1),
+            let d = { () -> Day? in
+                if case .day(let d) = f.piece { return d }; if case .weekday(let d) = f.piece { return d }; return nil
+            }()
         {
             baseDay = d
             next = after
@@ -371,9 +416,13 @@ extension TemporalGrammar {
         if isWord(j, "from", "between") { isBetween = isWord(j, "between"); j += 1; introduced = true }
         if punct(j, "'") { j += 1 }
         j = skipFillers(j)
-        if introduced, digits(j) == 4, let value = number(j), value / 100 <= 23, value % 100 < 60, meridiem(j + 1) == nil, !isWord(j + 1, "h", "hrs", "hours") {
+        if introduced, digits(j) == 4, let value = number(j), value / 100 <= 23, value % 100 < 60,
+            meridiem(j + 1) == nil, !isWord(j + 1, "h", "hrs", "hours")
+        {
             // at 0930: 24-hour time without a colon
-            guard let (c, next) = finishClock(Clock(hour: value / 100, minute: value % 100, fixed: true), j + 1) else { return nil }
+            guard let (c, next) = finishClock(Clock(hour: value / 100, minute: value % 100, fixed: true), j + 1) else {
+                return nil
+            }
             return (Found(piece: .clock(c), range: i..<next), next)
         }
         guard let (first, afterFirst) = clock(j, loose: true) else { return nil }
@@ -382,30 +431,52 @@ extension TemporalGrammar {
         // A bare number needs a reason to be a time.
         var k = afterFirst
         if punct(k, "'") { k += 1 }
-        let joiner = punct(k, "-") || isWord(k, "to", "until", "and", "through") && !(isWord(k, "to") && isWord(k + 1, "discuss"))
+        let joiner =
+            punct(k, "-")
+            || isWord(k, "to", "until", "and", "through") && !(isWord(k, "to") && isWord(k + 1, "discuss"))
         if joiner, !(isWord(k, "and") && !isBetween) {
             let dayWord = { (n: Int) -> Bool in
-                self.isWord(n, "tomorrow", "today", "tonight") || (self.word(n).map { Vocabulary.weekdays[$0] != nil } ?? false)
+                self.isWord(n, "tomorrow", "today", "tonight")
+                    || (self.word(n).map { Vocabulary.weekdays[$0] != nil } ?? false)
             }
             let dayFollows = { (n: Int) -> Bool in self.isWord(n, "on") || dayWord(n) || dayWord(i - 1) }
-            if let (second, afterSecond) = clock(k + 1, loose: true), first.isAmbiguous == false || second.meridiem != nil || second.fixed || introduced || !second.isAmbiguous || partFollows(afterSecond)
-                || (punct(k, "-") && tight(k) && tight(k + 1) && dayFollows(afterSecond))
+            if let (second, afterSecond) = clock(k + 1, loose: true),
+                first.isAmbiguous == false || second.meridiem != nil || second.fixed || introduced
+                    || !second.isAmbiguous || partFollows(afterSecond)
+                    || (punct(k, "-") && tight(k) && tight(k + 1) && dayFollows(afterSecond))
             {
                 var end = afterSecond
                 if punct(end, "'") { end += 1 }
                 if !clockIsValid(first) || !clockIsValid(second) { return invalidClock(i, end, first, second) }
-                if first.isAmbiguous && second.isAmbiguous && !introduced && !partFollows(afterSecond) && !punct(k, "-") && !dayFollows(afterSecond) {
+                if first.isAmbiguous && second.isAmbiguous && !introduced && !partFollows(afterSecond) && !punct(k, "-")
+                    && !dayFollows(afterSecond)
+                {
                     return nil
                 }
                 return (Found(piece: .clockRange(first, second), range: i..<end), end)
             }
         }
         let bare = first.isAmbiguous && first.meridiem == nil && !first.fixed && number(j) != nil && !punct(j + 1, ":")
-        let wordHour = first.isAmbiguous && number(j) == nil && first.meridiem == nil && !isWord(afterFirst - 1, "oclock", "clock")
+        let wordHour =
+            first.isAmbiguous && number(j) == nil && first.meridiem == nil && !isWord(afterFirst - 1, "oclock", "clock")
             && !isWord(j, "half", "quarter") && !isWord(j + 1, "past", "to", "after")
         if bare || wordHour {
-            let reason = introduced || partFollows(afterFirst) || isWord(afterFirst - 1, "oclock", "clock")
-                || isWord(i - 1, "by", "until", "before", "after", "tonight", "morning", "afternoon", "evening", "today", "tomorrow", "since")
+            let reason =
+                introduced || partFollows(afterFirst) || isWord(afterFirst - 1, "oclock", "clock")
+                || isWord(
+                    i - 1,
+                    "by",
+                    "until",
+                    "before",
+                    "after",
+                    "tonight",
+                    "morning",
+                    "afternoon",
+                    "evening",
+                    "today",
+                    "tomorrow",
+                    "since"
+                )
                 || (i >= 1 && tokens[i - 1].kind == .word && Vocabulary.weekdays[word(i - 1)!] != nil)
             if !reason { return nil }
             if wordHour && !introduced && !partFollows(afterFirst) { return nil }
@@ -425,6 +496,11 @@ extension TemporalGrammar {
     func invalidClock(_ start: Int, _ end: Int, _ a: Clock, _ b: Clock?) -> (Found, Int) {
         var text = ""
         for t in tokens[start..<end] { text += (t.spaced && !text.isEmpty ? " " : "") + t.text }
-        return (Found(piece: .invalid(field: "start", code: "invalid_time", message: "\(text) is not a time of day"), range: start..<end), end)
+        return (
+            Found(
+                piece: .invalid(field: "start", code: "invalid_time", message: "\(text) is not a time of day"),
+                range: start..<end
+            ), end
+        )
     }
 }

@@ -104,7 +104,9 @@ struct TemporalGrammar {
             i += 1
             if n >= 20, n % 10 == 0, punct(i, "-") || word(i).flatMap({ Vocabulary.numberWords[$0] }) != nil {
                 let j = punct(i, "-") ? i + 1 : i
-                if let w2 = word(j), let ones = Vocabulary.numberWords[w2], ones >= 1, ones <= 9, !["a", "an"].contains(w2) {
+                if let w2 = word(j), let ones = Vocabulary.numberWords[w2], ones >= 1, ones <= 9,
+                    !["a", "an"].contains(w2)
+                {
                     value += Double(ones)
                     i = j + 1
                 }
@@ -214,20 +216,27 @@ struct TemporalGrammar {
                 let minutes = w == "half" ? 30 : 15
                 return (shift(base, by: isWord(i + 1, "past", "after") ? minutes : -minutes), next)
             default:
-                if let n = Vocabulary.numberWords[w], n >= 1, n <= 30, !["a", "an", "couple", "few", "several", "single", "dozen"].contains(w),
-                    isWord(i + 1, "past", "to", "after"), isWord(i + 2, "noon", "midnight") || number(i + 2) != nil || word(i + 2).flatMap({ Vocabulary.numberWords[$0] }) != nil
+                if let n = Vocabulary.numberWords[w], n >= 1, n <= 30,
+                    !["a", "an", "couple", "few", "several", "single", "dozen"].contains(w),
+                    isWord(i + 1, "past", "to", "after"),
+                    isWord(i + 2, "noon", "midnight") || number(i + 2) != nil
+                        || word(i + 2).flatMap({ Vocabulary.numberWords[$0] }) != nil
                 {
                     guard let (base, next) = clock(i + 2, loose: true) else { return nil }
                     return (shift(base, by: isWord(i + 1, "to") ? -n : n), next)
                 }
-                if let n = Vocabulary.numberWords[w], n >= 1, n <= 12, !["a", "an", "couple", "few", "several", "single", "dozen"].contains(w) {
+                if let n = Vocabulary.numberWords[w], n >= 1, n <= 12,
+                    !["a", "an", "couple", "few", "several", "single", "dozen"].contains(w)
+                {
                     // "three pm", "at five", "ten o'clock"
                     var c = Clock(hour: n)
                     if let (m, next) = meridiem(i + 1) {
                         c.meridiem = m
                         return finishClock(c, next)
                     }
-                    if isWord(i + 1, "oclock") || (isWord(i + 1, "o") && isWord(i + 2, "clock")) { return finishClock(c, isWord(i + 1, "oclock") ? i + 2 : i + 3) }
+                    if isWord(i + 1, "oclock") || (isWord(i + 1, "o") && isWord(i + 2, "clock")) {
+                        return finishClock(c, isWord(i + 1, "oclock") ? i + 2 : i + 3)
+                    }
                     return loose ? finishClock(c, i + 1) : nil
                 }
                 return nil

@@ -31,7 +31,9 @@ struct TimeResolver {
         var instantDayLevel = false
         var window: (Day, Day)?
         var dayRange: (Day, Day)?
-        var isEmpty: Bool { day == nil && clock == nil && part == nil && instant == nil && window == nil && dayRange == nil }
+        var isEmpty: Bool {
+            day == nil && clock == nil && part == nil && instant == nil && window == nil && dayRange == nil
+        }
     }
 
     func resolve(_ found: [Found]) -> ResolvedTime {
@@ -100,7 +102,9 @@ struct TimeResolver {
             if role == .end { end = side } else { start = side }
         }
         // "tomorrow before 4pm": a day said before the deadline's time belongs to the deadline.
-        if start.day != nil, start.clock == nil, start.part == nil, start.instant == nil, end.clock != nil, end.day == nil, role == .end || !end.isEmpty {
+        if start.day != nil, start.clock == nil, start.part == nil, start.instant == nil, end.clock != nil,
+            end.day == nil, role == .end || !end.isEmpty
+        {
             if start.clockEnd == nil && start.dayRange == nil && start.window == nil {
                 end.day = start.day
                 end.weekdayOnly = start.weekdayOnly
@@ -116,11 +120,15 @@ struct TimeResolver {
         var endDate: Date?
         if let (a, b) = start.dayRange {
             if b < a {
-                result.errors.append(ParseIssue(field: "end", code: "end_before_start", message: "the range ends before it starts"))
+                result.errors.append(
+                    ParseIssue(field: "end", code: "end_before_start", message: "the range ends before it starts")
+                )
             }
             if let clock = start.clock {
                 startDate = at(a, clock, part: start.part)
-                endDate = start.clockEnd.map { at(b, infer($0, after: clock, part: start.part)) } ?? chrono.date(chrono.adding(days: 1, to: b))
+                endDate =
+                    start.clockEnd.map { at(b, infer($0, after: clock, part: start.part)) }
+                    ?? chrono.date(chrono.adding(days: 1, to: b))
             } else {
                 startDate = chrono.date(a)
                 endDate = chrono.date(chrono.adding(days: 1, to: b))
@@ -191,7 +199,9 @@ struct TimeResolver {
                 if let s = start.clock, startDate != nil { c = infer(clock, after: s, part: end.part ?? start.part) }
                 if let base {
                     var value = at(base, c, part: end.part)
-                    if let s = startDate, value <= s, end.day == nil { value = at(chrono.adding(days: 1, to: base), c, part: end.part) }
+                    if let s = startDate, value <= s, end.day == nil {
+                        value = at(chrono.adding(days: 1, to: base), c, part: end.part)
+                    }
                     endDate = value
                 } else {
                     let day = nextDay(for: c, part: end.part)
@@ -216,7 +226,15 @@ struct TimeResolver {
         if startDate == nil { result.dateOnly = false }
         if let duration {
             if duration <= 0 || duration > 7 * 24 * 60 {
-                result.errors.append(ParseIssue(field: "duration_minutes", code: "invalid_duration", message: duration <= 0 ? "a duration must be longer than zero" : "a duration of \(duration) minutes is longer than a week"))
+                result.errors.append(
+                    ParseIssue(
+                        field: "duration_minutes",
+                        code: "invalid_duration",
+                        message: duration <= 0
+                            ? "a duration must be longer than zero"
+                            : "a duration of \(duration) minutes is longer than a week"
+                    )
+                )
             }
             result.durationMinutes = duration
             if let s = startDate, endDate == nil || result.dateOnly || (endFromWindow && end.isEmpty && within == nil) {
@@ -227,7 +245,9 @@ struct TimeResolver {
             result.durationMinutes = Int((e.timeIntervalSince(s) / 60).rounded())
         }
         if let s = startDate, let e = endDate, e < s {
-            result.errors.append(ParseIssue(field: "end", code: "end_before_start", message: "the end comes before the start"))
+            result.errors.append(
+                ParseIssue(field: "end", code: "end_before_start", message: "the end comes before the start")
+            )
         }
         result.start = startDate
         result.end = endDate
@@ -250,7 +270,8 @@ struct TimeResolver {
         switch part {
         case .morning?: c.meridiem = .am
         case .afternoon?, .evening?: c.meridiem = .pm
-        case .night?: c.meridiem = c.hour >= 1 && c.hour <= 4 ? .am : .pm
+        case .night?:
+            c.meridiem = c.hour >= 1 && c.hour <= 4 ? .am : .pm
             if c.hour == 12 { c.meridiem = .am }
         case nil: c.meridiem = (c.hour >= 7 && c.hour <= 11) ? .am : .pm
         }

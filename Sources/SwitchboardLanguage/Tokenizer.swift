@@ -37,16 +37,19 @@ struct Token: Sendable, Equatable {
         var table: [String: (normalized: String, lexeme: Lexeme)] = [:]
         for word in words {
             let n = Vocabulary.aliases[word] ?? word
-            table[word] = (n, Lexeme(
-                unit: Vocabulary.units[n],
-                month: Vocabulary.months[n],
-                weekday: Vocabulary.weekdays[n],
-                numberWord: Vocabulary.numberWords[n],
-                ordinalWord: Vocabulary.ordinalWords[n],
-                isScheduleVerb: TaskParser.scheduleVerbs.contains(word),
-                isEmailVerb: TaskParser.emailVerbs.contains(word),
-                isRefusal: TaskParser.refusals.contains(word)
-            ))
+            table[word] = (
+                n,
+                Lexeme(
+                    unit: Vocabulary.units[n],
+                    month: Vocabulary.months[n],
+                    weekday: Vocabulary.weekdays[n],
+                    numberWord: Vocabulary.numberWords[n],
+                    ordinalWord: Vocabulary.ordinalWords[n],
+                    isScheduleVerb: TaskParser.scheduleVerbs.contains(word),
+                    isEmailVerb: TaskParser.emailVerbs.contains(word),
+                    isRefusal: TaskParser.refusals.contains(word)
+                )
+            )
         }
         return table
     }()
@@ -71,7 +74,9 @@ struct Token: Sendable, Equatable {
         if kind == .word {
             var base = text
             // "tomorrow's fine"; "friday's demo" stays a topic.
-            if base == "tomorrow's" || base == "today's" || base == "tonight's" || base == "yesterday's" { base.removeLast(2) }
+            if base == "tomorrow's" || base == "today's" || base == "tonight's" || base == "yesterday's" {
+                base.removeLast(2)
+            }
             // One lookup: every vocabulary word (and each spelling variant) is in the lexicon.
             if let entry = Token.lexicon[base] {
                 normalized = entry.normalized
@@ -152,8 +157,9 @@ enum Tokenizer {
                     continue
                 }
                 var j = i
-                while j < n, isLetter(scalars[j]) || (scalars[j] == "'" && j + 1 < n && isLetter(scalars[j + 1]))
-                    || (scalars[j] == "\u{2019}" && j + 1 < n && isLetter(scalars[j + 1]))
+                while j < n,
+                    isLetter(scalars[j]) || (scalars[j] == "'" && j + 1 < n && isLetter(scalars[j + 1]))
+                        || (scalars[j] == "\u{2019}" && j + 1 < n && isLetter(scalars[j + 1]))
                 {
                     j += 1
                 }
@@ -161,13 +167,17 @@ enum Tokenizer {
                 if scalars[i..<j].allSatisfy({ $0.value < 128 }) {
                     var bytes = [UInt8]()
                     bytes.reserveCapacity(j - i)
-                    for s in scalars[i..<j] { bytes.append(UInt8(s.value >= 65 && s.value <= 90 ? s.value + 32 : s.value)) }
+                    for s in scalars[i..<j] {
+                        bytes.append(UInt8(s.value >= 65 && s.value <= 90 ? s.value + 32 : s.value))
+                    }
                     word = String(decoding: bytes, as: UTF8.self)
                 } else {
                     word = ""
                     for s in scalars[i..<j] {
                         if s.value < 128 {
-                            word.unicodeScalars.append(s.value >= 65 && s.value <= 90 ? Unicode.Scalar(s.value + 32)! : s)
+                            word.unicodeScalars.append(
+                                s.value >= 65 && s.value <= 90 ? Unicode.Scalar(s.value + 32)! : s
+                            )
                         } else if s == "\u{2019}" {
                             word.unicodeScalars.append("'")
                         } else {

@@ -3,7 +3,10 @@
 enum Vocabulary {
     static let months: [String: Int] = {
         var table: [String: Int] = [:]
-        let names = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+        let names = [
+            "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+            "november", "december",
+        ]
         for (index, name) in names.enumerated() {
             table[name] = index + 1
             table[String(name.prefix(3))] = index + 1
@@ -64,7 +67,8 @@ enum Vocabulary {
         "m": .minute, "min": .minute, "mins": .minute, "minute": .minute, "minutes": .minute, "mn": .minute,
         "h": .hour, "hr": .hour, "hrs": .hour, "hour": .hour, "hours": .hour, "hs": .hour,
         "d": .day, "day": .day, "days": .day, "dy": .day,
-        "w": .week, "wk": .week, "wks": .week, "week": .week, "weeks": .week, "fortnight": .fortnight, "fortnights": .fortnight,
+        "w": .week, "wk": .week, "wks": .week, "week": .week, "weeks": .week, "fortnight": .fortnight,
+        "fortnights": .fortnight,
         "mo": .month, "mos": .month, "month": .month, "months": .month, "mth": .month, "mths": .month,
         "y": .year, "yr": .year, "yrs": .year, "year": .year, "years": .year,
     ]
@@ -72,7 +76,8 @@ enum Vocabulary {
     /// Spelling variants mapped to the word the grammar reads.
     static let aliases: [String: String] = [
         "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "tomorow": "tomorrow", "tommorow": "tomorrow",
-        "tommorrow": "tomorrow", "tomorrrow": "tomorrow", "tomrrow": "tomorrow", "2moro": "tomorrow", "2morrow": "tomorrow",
+        "tommorrow": "tomorrow", "tomorrrow": "tomorrow", "tomrrow": "tomorrow", "2moro": "tomorrow",
+        "2morrow": "tomorrow",
         "tmrow": "tomorrow", "tmorrow": "tomorrow", "tonite": "tonight", "tnight": "tonight", "2nite": "tonight",
         "nxt": "next", "tdy": "today", "tday": "today", "2day": "today", "yday": "yesterday", "mins": "minutes",
         "arvo": "afternoon", "aft": "afternoon", "eve": "evening", "thru": "through", "til": "until", "till": "until",
@@ -96,5 +101,7 @@ enum Vocabulary {
     ]
 
     /// Filler words that never carry meaning inside a time expression.
-    static let fillers: Set<String> = ["about", "around", "approximately", "approx", "roughly", "some", "like", "maybe", "circa", "ca"]
+    static let fillers: Set<String> = [
+        "about", "around", "approximately", "approx", "roughly", "some", "like", "maybe", "circa", "ca",
+    ]
 }

@@ -10,7 +10,8 @@ enum FileTransfer {
 
     /// Runs blocking `body` on the shared thread pool, or right here when it touches at most `inlineBytes`
     /// (a few KiB from the page cache cost less than the two thread hops).
-    static func blocking<T: Sendable>(bytes: Int64 = .max, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    static func blocking<T: Sendable>(bytes: Int64 = .max, _ body: @escaping @Sendable () throws -> T) async throws -> T
+    {
         if bytes <= smallTransfer { return try body() }
         return try await NIOThreadPool.singleton.runIfActive(body)
     }
@@ -23,7 +24,10 @@ enum FileTransfer {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { throw IntegrationError(code: .notFound, message: "no such local file: \(path)") }
-            throw IntegrationError(code: .invalidInput, message: "cannot read \(path): \(String(cString: strerror(errno)))")
+            throw IntegrationError(
+                code: .invalidInput,
+                message: "cannot read \(path): \(String(cString: strerror(errno)))"
+            )
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw IntegrationError(code: .invalidInput, message: "\(path) is not a regular file")
@@ -36,7 +40,10 @@ enum FileTransfer {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { throw IntegrationError(code: .notFound, message: "no such local file: \(path)") }
-            throw IntegrationError(code: .invalidInput, message: "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw IntegrationError(
+                code: .invalidInput,
+                message: "cannot open \(path): \(String(cString: strerror(errno)))"
+            )
         }
         return fd
     }
@@ -51,7 +58,10 @@ enum FileTransfer {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw IntegrationError(code: .internalError, message: "read failed: \(String(cString: strerror(errno)))")
+                throw IntegrationError(
+                    code: .internalError,
+                    message: "read failed: \(String(cString: strerror(errno)))"
+                )
             }
             if n == 0 { break }
             done += n
@@ -67,7 +77,9 @@ enum FileTransfer {
         let end = offset + length
         while position < end {
             let chunk = try read(fd, offset: position, count: Int(min(Int64(chunkSize), end - position)))
-            if chunk.isEmpty { throw IntegrationError(code: .invalidInput, message: "the file shrank while being read") }
+            if chunk.isEmpty {
+                throw IntegrationError(code: .invalidInput, message: "the file shrank while being read")
+            }
             md5.update(data: chunk)
             position += Int64(chunk.count)
         }
@@ -83,7 +95,10 @@ enum FileTransfer {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             PartialFiles.unregister(temporary)
-            throw IntegrationError(code: .invalidInput, message: "cannot write in \(directory.isEmpty ? "." : directory): \(String(cString: strerror(errno)))")
+            throw IntegrationError(
+                code: .invalidInput,
+                message: "cannot write in \(directory.isEmpty ? "." : directory): \(String(cString: strerror(errno)))"
+            )
         }
         return (temporary, fd)
     }
@@ -105,11 +120,15 @@ enum FileTransfer {
         if code == ENOSPC || code == EFBIG || code == EDQUOT {
             return IntegrationError(
                 code: .internalError,
-                message: "no space left to write \(destination) (\(String(cString: strerror(code)))); the partial file was removed",
+                message:
+                    "no space left to write \(destination) (\(String(cString: strerror(code)))); the partial file was removed",
                 hint: "free some disk space, or download to another disk"
             )
         }
-        return IntegrationError(code: .internalError, message: "cannot write \(destination): \(String(cString: strerror(code))); the partial file was removed")
+        return IntegrationError(
+            code: .internalError,
+            message: "cannot write \(destination): \(String(cString: strerror(code))); the partial file was removed"
+        )
     }
 
     /// Closes `fd` and renames `temporary` to `path`; when `durable`, fsyncs the file first and the directory
@@ -128,7 +147,10 @@ enum FileTransfer {
         guard rename(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)
-            throw IntegrationError(code: .internalError, message: "cannot move the download into \(path): \(String(cString: strerror(code)))")
+            throw IntegrationError(
+                code: .internalError,
+                message: "cannot move the download into \(path): \(String(cString: strerror(code)))"
+            )
         }
         guard durable else { return }
         let directory = (path as NSString).deletingLastPathComponent
@@ -163,7 +185,8 @@ enum FileTransfer {
         }
         throw IntegrationError(
             code: .invalidInput,
-            message: "the destination \(path) is \(kind); a download only replaces a regular file or goes into a directory",
+            message:
+                "the destination \(path) is \(kind); a download only replaces a regular file or goes into a directory",
             hint: "choose a file path or a directory as the destination"
         )
     }
@@ -171,7 +194,9 @@ enum FileTransfer {
     /// Where a download goes: `destination` itself, or `destination/<last part of key>` when it is a directory.
     /// The directory must exist.
     static func downloadPath(_ destination: String, key: String) throws -> String {
-        guard !destination.isEmpty else { throw IntegrationError.invalidInput("destination is empty: give a local file path") }
+        guard !destination.isEmpty else {
+            throw IntegrationError.invalidInput("destination is empty: give a local file path")
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
             let name = key.split(separator: "/").last.map(String.init) ?? key
@@ -182,7 +207,8 @@ enum FileTransfer {
         try checkReplaceable(destination)
         let directory = (destination as NSString).deletingLastPathComponent
         if !directory.isEmpty {
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
                 throw IntegrationError(
                     code: .invalidInput,
                     message: "the destination directory \(directory) does not exist",

@@ -23,11 +23,15 @@ public struct LocalStorage: ObjectStorage {
             throw IntegrationError.invalidInput("\(key) is an absolute path; keys are relative to the storage root")
         }
         if key.hasSuffix("/") {
-            throw IntegrationError.invalidInput("\(key) ends with /, which names a folder, not an object; add the file name")
+            throw IntegrationError.invalidInput(
+                "\(key) ends with /, which names a folder, not an object; add the file name"
+            )
         }
         let segments = key.split(separator: "/", omittingEmptySubsequences: false)
         for segment in segments where segment.isEmpty || segment == "." || segment == ".." {
-            throw IntegrationError.invalidInput("\(key) has a `\(segment.isEmpty ? "//" : String(segment))` segment; keys must not leave the storage root")
+            throw IntegrationError.invalidInput(
+                "\(key) has a `\(segment.isEmpty ? "//" : String(segment))` segment; keys must not leave the storage root"
+            )
         }
         let path = root + "/" + key
         try checkInsideRoot(path, key: key)
@@ -43,7 +47,10 @@ public struct LocalStorage: ObjectStorage {
         }
         guard let resolved = Self.realPath(probe) else { return }
         if resolved != realRoot && !resolved.hasPrefix(realRoot + "/") {
-            throw IntegrationError(code: .forbidden, message: "\(key) leads outside the storage root through a symbolic link")
+            throw IntegrationError(
+                code: .forbidden,
+                message: "\(key) leads outside the storage root through a symbolic link"
+            )
         }
     }
 
@@ -84,7 +91,9 @@ public struct LocalStorage: ObjectStorage {
         return StoredObject(key: key, size: size, etag: etag)
     }
 
-    public func download(_ key: String, to destination: String, progress: ProgressHandler?) async throws -> DownloadedFile {
+    public func download(_ key: String, to destination: String, progress: ProgressHandler?) async throws
+        -> DownloadedFile
+    {
         try ensureRoot()
         let source = try path(for: key)
         let target = try FileTransfer.downloadPath(destination, key: key)
@@ -94,12 +103,20 @@ public struct LocalStorage: ObjectStorage {
         } catch let error as IntegrationError where error.code == .notFound {
             throw IntegrationError(code: .notFound, message: "no object \(key) in \(root)")
         }
-        _ = try await FileTransfer.blocking { try Self.copyFile(source, to: target, size: size, progress: progress, durable: false) }
+        _ = try await FileTransfer.blocking {
+            try Self.copyFile(source, to: target, size: size, progress: progress, durable: false)
+        }
         return DownloadedFile(path: target, size: size)
     }
 
     /// Copies `source` to `target` through a temporary file; returns the MD5 of the content in hex.
-    static func copyFile(_ source: String, to target: String, size: Int64, progress: ProgressHandler?, durable: Bool = true) throws -> String {
+    static func copyFile(
+        _ source: String,
+        to target: String,
+        size: Int64,
+        progress: ProgressHandler?,
+        durable: Bool = true
+    ) throws -> String {
         let input = try FileTransfer.openForReading(source)
         defer { close(input) }
         let (temporary, output) = try FileTransfer.createTemporary(besides: target)
@@ -142,12 +159,16 @@ public struct LocalStorage: ObjectStorage {
                 listing.folders.append(prefix + name + "/")
             case S_IFREG:
                 let etag = (try? Self.md5(of: full)) ?? ""
-                listing.files.append(ListedObject(
-                    key: prefix + name,
-                    size: Int64(info.st_size),
-                    lastModified: StorageIntegration.iso(Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))),
-                    etag: etag
-                ))
+                listing.files.append(
+                    ListedObject(
+                        key: prefix + name,
+                        size: Int64(info.st_size),
+                        lastModified: StorageIntegration.iso(
+                            Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
+                        ),
+                        etag: etag
+                    )
+                )
             default:
                 continue  // symbolic links and special files are not objects
             }
@@ -172,7 +193,10 @@ public struct LocalStorage: ObjectStorage {
     public func delete(_ key: String) async throws {
         let target = try path(for: key)
         if unlink(target) != 0 && errno != ENOENT {
-            throw IntegrationError(code: .internalError, message: "cannot delete \(key): \(String(cString: strerror(errno)))")
+            throw IntegrationError(
+                code: .internalError,
+                message: "cannot delete \(key): \(String(cString: strerror(errno)))"
+            )
         }
     }
 
@@ -214,8 +238,13 @@ public struct LocalStorage: ObjectStorage {
         let target = try path(for: key)
         if method == .get {
             var info = stat()
-            guard stat(target, &info) == 0 else { throw IntegrationError(code: .notFound, message: "no object \(key) in \(root)") }
+            guard stat(target, &info) == 0 else {
+                throw IntegrationError(code: .notFound, message: "no object \(key) in \(root)")
+            }
         }
-        return PresignedURL(url: URL(fileURLWithPath: target).absoluteString, expiresAt: clock.wallTime.addingTimeInterval(TimeInterval(seconds)))
+        return PresignedURL(
+            url: URL(fileURLWithPath: target).absoluteString,
+            expiresAt: clock.wallTime.addingTimeInterval(TimeInterval(seconds))
+        )
     }
 }

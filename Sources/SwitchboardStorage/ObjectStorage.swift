@@ -33,7 +33,9 @@ extension ObjectStorage {
     public func shutdown() async throws {}
 
     /// Uploads without progress reports.
-    public func upload(file path: String, to key: String, contentType: String? = nil, metadata: [String: String] = [:]) async throws -> StoredObject {
+    public func upload(file path: String, to key: String, contentType: String? = nil, metadata: [String: String] = [:])
+        async throws -> StoredObject
+    {
         try await upload(file: path, to: key, contentType: contentType, metadata: metadata, progress: nil)
     }
 
@@ -95,7 +97,9 @@ public struct PresignedURL: Sendable, Equatable {
 /// Checks object keys: non-empty, at most 1024 bytes of UTF-8, no NUL or other control characters.
 enum ObjectKey {
     static func validate(_ key: String, field: String = "file_id") throws -> String {
-        guard !key.isEmpty else { throw IntegrationError.invalidInput("\(field) is empty: give the object's full key, such as reports/q3.pdf") }
+        guard !key.isEmpty else {
+            throw IntegrationError.invalidInput("\(field) is empty: give the object's full key, such as reports/q3.pdf")
+        }
         guard key.utf8.count <= 1024 else { throw IntegrationError.invalidInput("\(field) is longer than 1024 bytes") }
         guard !key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw IntegrationError.invalidInput("\(field) contains a control character")

@@ -5,8 +5,8 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import Synchronization
 import SwitchboardCore
+import Synchronization
 
 /// Amazon S3 and compatible servers (SeaweedFS, MinIO, Ceph, R2) over AsyncHTTPClient, signed with our own
 /// ``SigV4Signer``. Files stream between disk and network: uploads above ``Settings/multipartThreshold`` go up in
@@ -57,7 +57,8 @@ public final class S3Storage: ObjectStorage {
         self.settings = settings
         self.clock = clock
         let endpoint = settings.endpoint ?? "https://s3.\(settings.region).amazonaws.com"
-        guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+        guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(),
+            ["http", "https"].contains(scheme),
             let host = url.host, !host.isEmpty
         else {
             throw IntegrationError(
@@ -95,7 +96,10 @@ public final class S3Storage: ObjectStorage {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: settings.connectTimeout, read: settings.readTimeout),
-            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maximumConnections)
+            connectionPool: .init(
+                idleTimeout: .seconds(60),
+                concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maximumConnections
+            )
         )
         configuration.httpVersion = .automatic
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -118,7 +122,9 @@ public final class S3Storage: ObjectStorage {
 
     var hostHeader: String {
         let bucketHost = pathStyle ? host : "\(settings.bucket).\(host)"
-        if let port, !(scheme == "http" && port == 80) && !(scheme == "https" && port == 443) { return "\(bucketHost):\(port)" }
+        if let port, !(scheme == "http" && port == 80) && !(scheme == "https" && port == 443) {
+            return "\(bucketHost):\(port)"
+        }
         return bucketHost
     }
 
@@ -159,7 +165,10 @@ public final class S3Storage: ObjectStorage {
         case .bytes(let bytes):
             request.body = .bytes(ByteBuffer(bytes: bytes))
         case .file(let fd, let offset, let length, let sent):
-            request.body = .stream(FileChunks(fd: fd, offset: offset, length: length, sent: sent), length: .known(length))
+            request.body = .stream(
+                FileChunks(fd: fd, offset: offset, length: length, sent: sent),
+                length: .known(length)
+            )
         }
         let response: HTTPClientResponse
         do {
@@ -203,14 +212,19 @@ public final class S3Storage: ObjectStorage {
 
     /// S3's error codes as typed errors: missing keys and buckets are not found, signature and key problems are
     /// authentication errors (never retried), SlowDown and 5xx are retried.
-    static func error(status: Int, body: String, key: String?, bucket: String, retryAfter: String?) -> IntegrationError {
+    static func error(status: Int, body: String, key: String?, bucket: String, retryAfter: String?) -> IntegrationError
+    {
         let xml = XMLElement.parse(body)
         let code = xml?.value("Code") ?? ""
         let message = xml?.value("Message") ?? ""
         let detail = message.isEmpty ? "" : ": \(message)"
         switch code {
         case "NoSuchKey":
-            return IntegrationError(code: .notFound, message: "no object \(key ?? "") in bucket \(bucket)", status: status)
+            return IntegrationError(
+                code: .notFound,
+                message: "no object \(key ?? "") in bucket \(bucket)",
+                status: status
+            )
         case "NoSuchBucket":
             return IntegrationError(
                 code: .notFound,
@@ -219,7 +233,11 @@ public final class S3Storage: ObjectStorage {
                 hint: "check `bucket` in the service's configuration"
             )
         case "NoSuchUpload":
-            return IntegrationError(code: .notFound, message: "the multipart upload no longer exists (NoSuchUpload)", status: status)
+            return IntegrationError(
+                code: .notFound,
+                message: "the multipart upload no longer exists (NoSuchUpload)",
+                status: status
+            )
         case "SignatureDoesNotMatch":
             return IntegrationError(
                 code: .unauthorized,
@@ -235,7 +253,12 @@ public final class S3Storage: ObjectStorage {
                 hint: "check access_key (or AWS_ACCESS_KEY_ID)"
             )
         case "ExpiredToken", "InvalidToken":
-            return IntegrationError(code: .unauthorized, message: "the session token was refused (\(code))", status: status, hint: "renew AWS_SESSION_TOKEN")
+            return IntegrationError(
+                code: .unauthorized,
+                message: "the session token was refused (\(code))",
+                status: status,
+                hint: "renew AWS_SESSION_TOKEN"
+            )
         case "RequestTimeTooSkewed":
             return IntegrationError(
                 code: .unauthorized,
@@ -244,25 +267,52 @@ public final class S3Storage: ObjectStorage {
                 hint: "synchronise the system clock (NTP)"
             )
         case "AccessDenied", "AllAccessDisabled":
-            return IntegrationError(code: .forbidden, message: "access denied to \(key.map { "\($0) in " } ?? "")bucket \(bucket) (\(code))\(detail)", status: status)
+            return IntegrationError(
+                code: .forbidden,
+                message: "access denied to \(key.map { "\($0) in " } ?? "")bucket \(bucket) (\(code))\(detail)",
+                status: status
+            )
         case "SlowDown", "RequestLimitExceeded", "TooManyRequests":
-            var error = IntegrationError(code: .rateLimited, message: "S3 asks to slow down (\(code))", transience: .always, status: status)
+            var error = IntegrationError(
+                code: .rateLimited,
+                message: "S3 asks to slow down (\(code))",
+                transience: .always,
+                status: status
+            )
             error.retryAfter = retryAfter.flatMap { RetryAfter.parse($0, now: Date()) } ?? .seconds(1)
             return error
         case "InternalError", "ServiceUnavailable":
-            return IntegrationError(code: .serverError, message: "S3 server error (\(code))\(detail)", transience: .always, status: status)
+            return IntegrationError(
+                code: .serverError,
+                message: "S3 server error (\(code))\(detail)",
+                transience: .always,
+                status: status
+            )
         case "BadDigest", "InvalidDigest":
-            return IntegrationError(code: .serverError, message: "the data was damaged on the way (\(code))", transience: .always, status: status)
+            return IntegrationError(
+                code: .serverError,
+                message: "the data was damaged on the way (\(code))",
+                transience: .always,
+                status: status
+            )
         case "EntityTooSmall", "EntityTooLarge", "InvalidPart", "InvalidPartOrder", "InvalidArgument", "InvalidRequest",
             "KeyTooLongError", "InvalidBucketName":
-            return IntegrationError(code: .invalidInput, message: "S3 refused the request (\(code))\(detail)", status: status)
+            return IntegrationError(
+                code: .invalidInput,
+                message: "S3 refused the request (\(code))\(detail)",
+                status: status
+            )
         default:
             break
         }
         // No body (HEAD) or an unknown code: the status decides.
         switch status {
         case 404:
-            return IntegrationError(code: .notFound, message: key.map { "no object \($0) in bucket \(bucket)" } ?? "bucket \(bucket) not found", status: status)
+            return IntegrationError(
+                code: .notFound,
+                message: key.map { "no object \($0) in bucket \(bucket)" } ?? "bucket \(bucket) not found",
+                status: status
+            )
         case 403:
             return IntegrationError(
                 code: .forbidden,
@@ -271,11 +321,25 @@ public final class S3Storage: ObjectStorage {
                 hint: "check access_key, secret_key and the bucket's permissions"
             )
         case 503:
-            return IntegrationError(code: .rateLimited, message: "S3 is unavailable or throttling (503)\(detail)", transience: .always, status: status)
+            return IntegrationError(
+                code: .rateLimited,
+                message: "S3 is unavailable or throttling (503)\(detail)",
+                transience: .always,
+                status: status
+            )
         case 500...599:
-            return IntegrationError(code: .serverError, message: "S3 server error \(status)\(code.isEmpty ? "" : " (\(code))")\(detail)", transience: .always, status: status)
+            return IntegrationError(
+                code: .serverError,
+                message: "S3 server error \(status)\(code.isEmpty ? "" : " (\(code))")\(detail)",
+                transience: .always,
+                status: status
+            )
         default:
-            return IntegrationError(code: .serviceError, message: "S3 answered \(status)\(code.isEmpty ? "" : " (\(code))")\(detail)", status: status)
+            return IntegrationError(
+                code: .serviceError,
+                message: "S3 answered \(status)\(code.isEmpty ? "" : " (\(code))")\(detail)",
+                status: status
+            )
         }
     }
 
@@ -308,7 +372,9 @@ public final class S3Storage: ObjectStorage {
         }
         if size <= settings.multipartThreshold {
             // Small enough to hold: one read, both hashes, one PUT with Content-MD5, ETag checked.
-            let bytes = try await FileTransfer.blocking(bytes: size) { try FileTransfer.read(fd, offset: 0, count: Int(size)) }
+            let bytes = try await FileTransfer.blocking(bytes: size) {
+                try FileTransfer.read(fd, offset: 0, count: Int(size))
+            }
             guard bytes.count == size else {
                 throw IntegrationError(code: .invalidInput, message: "\(source) changed size while being read")
             }
@@ -326,7 +392,11 @@ public final class S3Storage: ObjectStorage {
             let etag = Self.etag(response)
             let expected = SigV4Signer.hex(Array(md5))
             if Self.isMD5(etag), etag.lowercased() != expected {
-                throw IntegrationError(code: .serverError, message: "the stored object's ETag \(etag) does not match the file's MD5 \(expected)", transience: .always)
+                throw IntegrationError(
+                    code: .serverError,
+                    message: "the stored object's ETag \(etag) does not match the file's MD5 \(expected)",
+                    transience: .always
+                )
             }
             progress?(size, size)
             return StoredObject(key: key, size: size, etag: etag)
@@ -347,7 +417,10 @@ public final class S3Storage: ObjectStorage {
         let initiated = try await send("POST", key: key, query: [("uploads", "")], headers: headers)
         let initiateBody = String(buffer: try await initiated.body.collect(upTo: 1 << 20))
         guard let uploadID = XMLElement.parse(initiateBody)?.value("UploadId"), !uploadID.isEmpty else {
-            throw IntegrationError(code: .serviceError, message: "S3 did not return an UploadId for the multipart upload")
+            throw IntegrationError(
+                code: .serviceError,
+                message: "S3 did not return an UploadId for the multipart upload"
+            )
         }
         let sent = progress.map { ByteCounter(total: size, handler: $0) }
         do {
@@ -360,7 +433,18 @@ public final class S3Storage: ObjectStorage {
                     let length = min(partSize, size - offset)
                     next += 1
                     group.addTask {
-                        (number, try await self.uploadPart(fd: fd, offset: offset, length: length, number: number, key: key, uploadID: uploadID, sent: sent))
+                        (
+                            number,
+                            try await self.uploadPart(
+                                fd: fd,
+                                offset: offset,
+                                length: length,
+                                number: number,
+                                key: key,
+                                uploadID: uploadID,
+                                sent: sent
+                            )
+                        )
                     }
                 }
                 while next < min(settings.parallelParts, partCount) { start() }
@@ -392,7 +476,9 @@ public final class S3Storage: ObjectStorage {
                 throw Self.error(status: 500, body: reply, key: key, bucket: settings.bucket, retryAfter: nil)
             }
             var etag = parsed?.value("ETag") ?? ""
-            if etag.hasPrefix("\""), etag.hasSuffix("\""), etag.count >= 2 { etag = String(etag.dropFirst().dropLast()) }
+            if etag.hasPrefix("\""), etag.hasSuffix("\""), etag.count >= 2 {
+                etag = String(etag.dropFirst().dropLast())
+            }
             return StoredObject(key: key, size: size, etag: etag)
         } catch {
             // Leave no orphaned parts: abort, even when this task was cancelled.
@@ -435,7 +521,11 @@ public final class S3Storage: ObjectStorage {
                 )
                 let etag = Self.etag(response)
                 if Self.isMD5(etag), etag.lowercased() != expected {
-                    throw IntegrationError(code: .serverError, message: "part \(number): ETag \(etag) does not match its MD5 \(expected)", transience: .always)
+                    throw IntegrationError(
+                        code: .serverError,
+                        message: "part \(number): ETag \(etag) does not match its MD5 \(expected)",
+                        transience: .always
+                    )
                 }
                 return etag.isEmpty ? expected : etag
             } catch let error as IntegrationError where error.transience == .always && attempt < 3 {
@@ -451,7 +541,9 @@ public final class S3Storage: ObjectStorage {
     /// checked against it as it streams); otherwise the first response gives the first `part_size` bytes and
     /// the rest comes in ranges, `parallel_parts` at a time, each written at its offset and pinned to the first
     /// response's ETag with If-Match.
-    public func download(_ key: String, to destination: String, progress: ProgressHandler?) async throws -> DownloadedFile {
+    public func download(_ key: String, to destination: String, progress: ProgressHandler?) async throws
+        -> DownloadedFile
+    {
         let target = try FileTransfer.downloadPath(destination, key: key)
         let partSize = settings.partSize
         let first = try await send("GET", key: key, timeout: .hours(24))
@@ -464,25 +556,54 @@ public final class S3Storage: ObjectStorage {
             // A large object whose ETag cannot check its content comes faster in parallel ranges: keep the first
             // part of this response and fetch the rest by range.
             let parallel = md5 == nil && (total ?? 0) > 2 * partSize && settings.parallelParts > 1
-            var written = try await receive(first, into: fd, at: 0, expected: parallel ? partSize : total, limit: parallel ? partSize : nil, md5: &md5, counter: counter, target: target)
+            var written = try await receive(
+                first,
+                into: fd,
+                at: 0,
+                expected: parallel ? partSize : total,
+                limit: parallel ? partSize : nil,
+                md5: &md5,
+                counter: counter,
+                target: target
+            )
             if parallel, let total {
-                written += try await downloadRanges(key: key, etag: etag, from: written, total: total, fd: fd, counter: counter, target: target)
+                written += try await downloadRanges(
+                    key: key,
+                    etag: etag,
+                    from: written,
+                    total: total,
+                    fd: fd,
+                    counter: counter,
+                    target: target
+                )
             }
             if let total, written != total {
-                throw IntegrationError(code: .connectionFailed, message: "the download of \(key) ended after \(written) of \(total) bytes", transience: .always)
+                throw IntegrationError(
+                    code: .connectionFailed,
+                    message: "the download of \(key) ended after \(written) of \(total) bytes",
+                    transience: .always
+                )
             }
             if let md5 {
                 let actual = SigV4Signer.hex(Array(md5.finalize()))
                 if actual != etag.lowercased() {
-                    throw IntegrationError(code: .serverError, message: "the downloaded data's MD5 \(actual) does not match the ETag \(etag)", transience: .always)
+                    throw IntegrationError(
+                        code: .serverError,
+                        message: "the downloaded data's MD5 \(actual) does not match the ETag \(etag)",
+                        transience: .always
+                    )
                 }
             }
-            try await FileTransfer.blocking(bytes: written) { try FileTransfer.commit(fd, temporary: temporary, to: target, durable: false) }
+            try await FileTransfer.blocking(bytes: written) {
+                try FileTransfer.commit(fd, temporary: temporary, to: target, durable: false)
+            }
             progress?(written, written)
             return DownloadedFile(path: target, size: written)
         } catch {
             FileTransfer.discard(fd, temporary: temporary)
-            if let error = error as? IntegrationError, error.message.hasSuffix("the partial file was removed") { throw error }
+            if let error = error as? IntegrationError, error.message.hasSuffix("the partial file was removed") {
+                throw error
+            }
             if var error = error as? IntegrationError {
                 error.message += "; the partial file was removed"
                 throw error
@@ -519,7 +640,15 @@ public final class S3Storage: ObjectStorage {
                     if !etag.isEmpty { headers.append(("If-Match", "\"\(etag)\"")) }
                     let response = try await self.send("GET", key: key, headers: headers, timeout: .hours(1))
                     var none: Insecure.MD5? = nil
-                    return try await self.receive(response, into: fd, at: offset, expected: length, md5: &none, counter: counter, target: target)
+                    return try await self.receive(
+                        response,
+                        into: fd,
+                        at: offset,
+                        expected: length,
+                        md5: &none,
+                        counter: counter,
+                        target: target
+                    )
                 }
             }
             while next < min(settings.parallelParts, ranges.count) { start() }
@@ -574,7 +703,11 @@ public final class S3Storage: ObjectStorage {
         }
         try await flush()
         if let expected, written != expected {
-            throw IntegrationError(code: .connectionFailed, message: "a response ended after \(written) of \(expected) bytes", transience: .always)
+            throw IntegrationError(
+                code: .connectionFailed,
+                message: "a response ended after \(written) of \(expected) bytes",
+                transience: .always
+            )
         }
         return written
     }
@@ -592,18 +725,25 @@ public final class S3Storage: ObjectStorage {
             let response = try await send("GET", key: nil, query: query)
             let text = String(buffer: try await response.body.collect(upTo: 32 << 20))
             guard let xml = XMLElement.parse(text), xml.name == "ListBucketResult" else {
-                throw IntegrationError(code: .serviceError, message: "S3 answered the listing with something other than ListBucketResult")
+                throw IntegrationError(
+                    code: .serviceError,
+                    message: "S3 answered the listing with something other than ListBucketResult"
+                )
             }
             for item in xml.all("Contents") {
                 guard let key = item.value("Key") else { continue }
                 var etag = item.value("ETag") ?? ""
-                if etag.hasPrefix("\""), etag.hasSuffix("\""), etag.count >= 2 { etag = String(etag.dropFirst().dropLast()) }
-                listing.files.append(ListedObject(
-                    key: key,
-                    size: Int64(item.value("Size") ?? "") ?? 0,
-                    lastModified: item.value("LastModified") ?? "",
-                    etag: etag
-                ))
+                if etag.hasPrefix("\""), etag.hasSuffix("\""), etag.count >= 2 {
+                    etag = String(etag.dropFirst().dropLast())
+                }
+                listing.files.append(
+                    ListedObject(
+                        key: key,
+                        size: Int64(item.value("Size") ?? "") ?? 0,
+                        lastModified: item.value("LastModified") ?? "",
+                        etag: etag
+                    )
+                )
             }
             for common in xml.all("CommonPrefixes") {
                 if let folder = common.value("Prefix") { listing.folders.append(folder) }
@@ -636,7 +776,12 @@ public final class S3Storage: ObjectStorage {
     public func copy(_ source: String, to destination: String) async throws -> StoredObject {
         let info = try await head(source)
         let copySource = "/" + settings.bucket + "/" + SigV4Signer.encode(source, keepSlash: true)
-        let response = try await send("PUT", key: destination, headers: [("x-amz-copy-source", copySource)], timeout: .hours(1))
+        let response = try await send(
+            "PUT",
+            key: destination,
+            headers: [("x-amz-copy-source", copySource)],
+            timeout: .hours(1)
+        )
         let reply = String(buffer: try await response.body.collect(upTo: 1 << 20))
         let xml = XMLElement.parse(reply)
         if let xml, xml.name == "Error" {
@@ -655,11 +800,19 @@ public final class S3Storage: ObjectStorage {
         var presigner = signer
         presigner.signsPayloadHeader = false
         let signed = presigner.presign(
-            .init(method: method.rawValue, path: path(key), headers: [("host", hostHeader)], payloadHash: SigV4Signer.unsignedPayload),
+            .init(
+                method: method.rawValue,
+                path: path(key),
+                headers: [("host", hostHeader)],
+                payloadHash: SigV4Signer.unsignedPayload
+            ),
             date: now,
             expires: seconds
         )
-        return PresignedURL(url: url(encodedPath: signed.encodedPath, query: signed.canonicalQuery), expiresAt: now.addingTimeInterval(TimeInterval(seconds)))
+        return PresignedURL(
+            url: url(encodedPath: signed.encodedPath, query: signed.canonicalQuery),
+            expiresAt: now.addingTimeInterval(TimeInterval(seconds))
+        )
     }
 }
 
@@ -703,7 +856,9 @@ struct FileChunks: AsyncSequence, Sendable {
             let count = Int(Swift.min(Int64(FileTransfer.chunkSize), end - position))
             let (fd, position) = (self.fd, self.position)
             let bytes = try await FileTransfer.blocking { try FileTransfer.read(fd, offset: position, count: count) }
-            guard !bytes.isEmpty else { throw IntegrationError(code: .invalidInput, message: "the file shrank while being uploaded") }
+            guard !bytes.isEmpty else {
+                throw IntegrationError(code: .invalidInput, message: "the file shrank while being uploaded")
+            }
             self.position += Int64(bytes.count)
             sent?.add(bytes.count)
             return ByteBuffer(bytes: bytes)

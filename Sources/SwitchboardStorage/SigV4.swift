@@ -80,7 +80,13 @@ public struct SigV4Signer: Sendable {
     /// Whether the session token is signed (`true`), or only added after signing.
     public var signsSessionToken: Bool = true
 
-    public init(credentials: Credentials, region: String, service: String, normalizePath: Bool, signsPayloadHeader: Bool) {
+    public init(
+        credentials: Credentials,
+        region: String,
+        service: String,
+        normalizePath: Bool,
+        signsPayloadHeader: Bool
+    ) {
         self.credentials = credentials
         self.region = region
         self.service = service
@@ -108,10 +114,12 @@ public struct SigV4Signer: Sendable {
         var added = [("X-Amz-Date", amzDate)]
         if signsPayloadHeader { added.append(("x-amz-content-sha256", request.payloadHash)) }
         if let token = credentials.sessionToken { added.append(("X-Amz-Security-Token", token)) }
-        added.append((
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKey)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
-        ))
+        added.append(
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=\(credentials.accessKey)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
+            )
+        )
         return Signature(
             canonicalRequest: canonical,
             stringToSign: toSign,
@@ -133,7 +141,9 @@ public struct SigV4Signer: Sendable {
             ("X-Amz-Date", amzDate),
             ("X-Amz-Expires", String(expires)),
         ]
-        if let token = credentials.sessionToken, signsSessionToken { parameters.append(("X-Amz-Security-Token", token)) }
+        if let token = credentials.sessionToken, signsSessionToken {
+            parameters.append(("X-Amz-Security-Token", token))
+        }
         parameters.append(("X-Amz-SignedHeaders", signedHeaders))
         let path = encodedPath(request.path)
         let query = Self.canonicalQuery(request.query + parameters)
@@ -210,7 +220,9 @@ public struct SigV4Signer: Sendable {
     static func canonicalHeaders(_ headers: [(String, String)]) -> (String, String) {
         var merged: [String: [String]] = [:]
         for (name, value) in headers {
-            let collapsed = value.split(whereSeparator: { (c: Character) -> Bool in c.isWhitespace }).joined(separator: " ")
+            let collapsed = value.split(whereSeparator: { (c: Character) -> Bool in c.isWhitespace }).joined(
+                separator: " "
+            )
             merged[name.lowercased(), default: []].append(collapsed)
         }
         let names = merged.keys.sorted()

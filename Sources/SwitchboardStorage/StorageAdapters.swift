@@ -39,7 +39,11 @@ public enum StorageAdapters {
     )
 
     /// The local-directory schema.
-    public static let localSchema = ServiceSchema(type: "local", family: "storage", keys: ServiceSchema.commonKeys + [.init("root")])
+    public static let localSchema = ServiceSchema(
+        type: "local",
+        family: "storage",
+        keys: ServiceSchema.commonKeys + [.init("root")]
+    )
 
     public static var factories: [AdapterFactory] {
         [
@@ -52,21 +56,35 @@ public enum StorageAdapters {
                 guard let accessKey, let secretKey else {
                     throw IntegrationError(
                         code: .invalidConfiguration,
-                        message: "no S3 credentials: set access_key and secret_key (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+                        message:
+                            "no S3 credentials: set access_key and secret_key (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
                     )
                 }
                 let token = try configuration.secret("session_token", fallback: ["AWS_SESSION_TOKEN"])
                 var settings = S3Storage.Settings(
                     bucket: bucket,
-                    credentials: .init(accessKey: accessKey.reveal(), secretKey: secretKey.reveal(), sessionToken: token?.reveal())
+                    credentials: .init(
+                        accessKey: accessKey.reveal(),
+                        secretKey: secretKey.reveal(),
+                        sessionToken: token?.reveal()
+                    )
                 )
-                settings.region = try configuration.string("region", fallback: ["AWS_REGION", "AWS_DEFAULT_REGION"]) ?? settings.region
-                settings.endpoint = try configuration.string("endpoint", fallback: ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"])
+                settings.region =
+                    try configuration.string("region", fallback: ["AWS_REGION", "AWS_DEFAULT_REGION"])
+                    ?? settings.region
+                settings.endpoint = try configuration.string(
+                    "endpoint",
+                    fallback: ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+                )
                 settings.pathStyle = try configuration.bool("path_style")
-                if let mb = try configuration.int("multipart_threshold_mb") { settings.multipartThreshold = Int64(mb) << 20 }
+                if let mb = try configuration.int("multipart_threshold_mb") {
+                    settings.multipartThreshold = Int64(mb) << 20
+                }
                 if let mb = try configuration.int("part_size_mb") { settings.partSize = Int64(mb) << 20 }
                 settings.parallelParts = try configuration.int("parallel_parts") ?? settings.parallelParts
-                if let ms = try configuration.int("connect_timeout_ms") { settings.connectTimeout = .milliseconds(Int64(ms)) }
+                if let ms = try configuration.int("connect_timeout_ms") {
+                    settings.connectTimeout = .milliseconds(Int64(ms))
+                }
                 if let ms = try configuration.int("read_timeout_ms") { settings.readTimeout = .milliseconds(Int64(ms)) }
                 if let ms = try configuration.int("timeout_ms") { settings.requestTimeout = .milliseconds(Int64(ms)) }
                 settings.caFile = try configuration.string("ca_file")

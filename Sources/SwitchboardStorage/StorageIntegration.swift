@@ -14,7 +14,9 @@ public struct StorageIntegration: Integration {
 
     public func shutdown() async throws { try await storage.shutdown() }
 
-    static let fileID: JSONValue = ["type": "string", "minLength": 1, "description": "the object's full key, such as reports/q3.pdf"]
+    static let fileID: JSONValue = [
+        "type": "string", "minLength": 1, "description": "the object's full key, such as reports/q3.pdf",
+    ]
 
     public var operations: [OperationDescriptor] {
         [
@@ -138,12 +140,14 @@ public struct StorageIntegration: Integration {
         case "list_files":
             let listing = try await storage.list(folder: string("folder"))
             return [
-                "files": .array(listing.files.map { file in
-                    [
-                        "file_id": .string(file.key), "size": .int(Int(file.size)),
-                        "last_modified": .string(file.lastModified), "etag": .string(file.etag),
-                    ]
-                }),
+                "files": .array(
+                    listing.files.map { file in
+                        [
+                            "file_id": .string(file.key), "size": .int(Int(file.size)),
+                            "last_modified": .string(file.lastModified), "etag": .string(file.etag),
+                        ]
+                    }
+                ),
                 "folders": .array(listing.folders.map { .string($0) }),
             ]
         case "delete_file":

@@ -34,8 +34,13 @@ struct XMLElement: Sendable {
             if bytes[j...].starts(with: Array("![CDATA[".utf8)) {
                 let start = j + 8
                 var k = start
-                while k + 2 < bytes.count, !(bytes[k] == UInt8(ascii: "]") && bytes[k + 1] == UInt8(ascii: "]") && bytes[k + 2] == UInt8(ascii: ">")) { k += 1 }
-                if stack.count > 1 { stack[stack.count - 1].text += String(decoding: bytes[start..<min(k, bytes.count)], as: UTF8.self) }
+                while k + 2 < bytes.count,
+                    !(bytes[k] == UInt8(ascii: "]") && bytes[k + 1] == UInt8(ascii: "]")
+                        && bytes[k + 2] == UInt8(ascii: ">"))
+                { k += 1 }
+                if stack.count > 1 {
+                    stack[stack.count - 1].text += String(decoding: bytes[start..<min(k, bytes.count)], as: UTF8.self)
+                }
                 i = k + 3
                 textStart = i
                 continue
@@ -55,7 +60,10 @@ struct XMLElement: Sendable {
                 continue
             }
             let selfClosing = inner.last == UInt8(ascii: "/")
-            let nameBytes = inner.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }
+            let nameBytes = inner.prefix {
+                $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "\n")
+                    && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r")
+            }
             let element = XMLElement(name: String(decoding: nameBytes, as: UTF8.self))
             if selfClosing {
                 stack[stack.count - 1].children.append(element)
@@ -85,9 +93,13 @@ struct XMLElement: Sendable {
             case "quot": out += "\""
             case "apos": out += "'"
             default:
-                if entity.hasPrefix("#x"), let code = UInt32(entity.dropFirst(2), radix: 16), let scalar = Unicode.Scalar(code) {
+                if entity.hasPrefix("#x"), let code = UInt32(entity.dropFirst(2), radix: 16),
+                    let scalar = Unicode.Scalar(code)
+                {
                     out.unicodeScalars.append(scalar)
-                } else if entity.hasPrefix("#"), let code = UInt32(entity.dropFirst()), let scalar = Unicode.Scalar(code) {
+                } else if entity.hasPrefix("#"), let code = UInt32(entity.dropFirst()),
+                    let scalar = Unicode.Scalar(code)
+                {
                     out.unicodeScalars.append(scalar)
                 } else {
                     out += "&" + entity + ";"

@@ -1,5 +1,5 @@
-import Synchronization
 import SwitchboardCore
+import Synchronization
 
 /// An integration for tests whose single operation answers from a script: each attempt takes the next step.
 public final class ScriptedIntegration: Integration {

@@ -155,7 +155,11 @@ private final class TestHTTPHandler: ChannelInboundHandler, @unchecked Sendable 
             var fields = HTTPHeaders(headers)
             fields.replaceOrAdd(name: "Content-Length", value: String(body.count))
             if !keepAlive { fields.replaceOrAdd(name: "Connection", value: "close") }
-            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: fields)
+            let head = HTTPResponseHead(
+                version: .http1_1,
+                status: HTTPResponseStatus(statusCode: status),
+                headers: fields
+            )
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -166,7 +170,10 @@ private final class TestHTTPHandler: ChannelInboundHandler, @unchecked Sendable 
             var fields = HTTPHeaders()
             fields.add(name: "Content-Length", value: "1000")
             fields.add(name: "Content-Type", value: "application/json")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: fields))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: fields))),
+                promise: nil
+            )
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "{\"partial\":")))))
                 .whenComplete { _ in bound.value.close(promise: nil) }

@@ -17,14 +17,21 @@ import Testing
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// The browser: GET the authorization page, POST the login form with the session cookie, follow the redirect.
     func actAsBrowser(url: String, user: String, password: String) async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(redirectConfiguration: .disallow)
+        )
         defer { _ = client.shutdown() }
         let page = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
         let cookie = page.headers["Set-Cookie"].first.map { String($0.split(separator: ";")[0]) } ?? ""
@@ -44,14 +51,19 @@ import Testing
     }
 
     @Test func loginStatusAndCallThroughTheRealAuthorizationServer() async throws {
-        let issuer = try #require(ProcessInfo.processInfo.environment["OAUTH_ISSUER"], "run the tests with scripts/test (it starts the OAuth2 server)")
+        let issuer = try #require(
+            ProcessInfo.processInfo.environment["OAUTH_ISSUER"],
+            "run the tests with scripts/test (it starts the OAuth2 server)"
+        )
         let api = try await TestHTTPServer { request in
             let bearer = request.header("Authorization") ?? ""
             return bearer.hasPrefix("Bearer ey") ? .json(200, #"{"hello":"world"}"#) : .json(401, "{}")
         }
         let scratch = Scratch()
         let port = try freePort()
-        scratch.write("switchboard.yaml", """
+        scratch.write(
+            "switchboard.yaml",
+            """
             api:
               type: http
               base_url: \(api.baseURL)
@@ -62,7 +74,8 @@ import Testing
               token_uri: \(issuer)/token
               redirect_uri: http://127.0.0.1:\(port)/callback
               scopes: [openid, offline_access]
-            """)
+            """
+        )
         let dataDir = scratch.path + "/data"
         let common = ["--config", scratch.path + "/switchboard.yaml", "--data-dir", dataDir]
 
@@ -93,7 +106,10 @@ import Testing
         try await actAsBrowser(url: url, user: "testuser", password: "test123")
         process.waitUntilExit()
         let rest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        #expect(
+            process.terminationStatus == 0,
+            "\(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))"
+        )
         #expect(rest.contains("logged in to api"))
 
         let status = try await CLI.call(["auth", "status", "--json"] + common)
@@ -104,9 +120,15 @@ import Testing
         let stored = try String(contentsOfFile: dataDir + "/tokens/api.json.enc", encoding: .utf8)
         #expect(!stored.contains("eyJ"))
 
-        let call = try await CLI.call(["call", "api", "request", "--input", #"{"path": "/hello"}"#, "--json", "--log-level", "trace"] + common)
+        let call = try await CLI.call(
+            ["call", "api", "request", "--input", #"{"path": "/hello"}"#, "--json", "--log-level", "trace"] + common
+        )
         #expect(call.status == 0, "\(call.stderr)")
-        #expect(call.stdout == #"{"body":{"hello":"world"},"headers":{"content-length":"17","content-type":"application/json"},"status":200}"# + "\n")
+        #expect(
+            call.stdout
+                == #"{"body":{"hello":"world"},"headers":{"content-length":"17","content-type":"application/json"},"status":200}"#
+                + "\n"
+        )
         #expect(!call.stderr.contains("eyJ"), "trace logs carry no token")
         #expect(call.stderr.contains("http request"))
         try await api.shutdown()
@@ -117,11 +139,20 @@ import Testing
             request.header("X-API-Key") == "k-123" ? .json(200, #"{"ok":true}"#) : .json(403, #"{"error":"forbidden"}"#)
         }
         let scratch = Scratch()
-        scratch.write("api.yaml", "api:\n  type: http\n  base_url: \(api.baseURL)\n  auth_type: api_key\n  api_key: ${API_KEY}\n  api_key_header: X-API-Key\n")
-        let ok = try await CLI.call(["call", "api", "request", "--config", scratch.path, "--json"], environment: ["API_KEY": "k-123"])
+        scratch.write(
+            "api.yaml",
+            "api:\n  type: http\n  base_url: \(api.baseURL)\n  auth_type: api_key\n  api_key: ${API_KEY}\n  api_key_header: X-API-Key\n"
+        )
+        let ok = try await CLI.call(
+            ["call", "api", "request", "--config", scratch.path, "--json"],
+            environment: ["API_KEY": "k-123"]
+        )
         #expect(ok.status == 0)
         #expect(ok.stdout.contains(#""ok":true"#))
-        let denied = try await CLI.call(["call", "api", "request", "--config", scratch.path, "--json"], environment: ["API_KEY": "wrong-key-456"])
+        let denied = try await CLI.call(
+            ["call", "api", "request", "--config", scratch.path, "--json"],
+            environment: ["API_KEY": "wrong-key-456"]
+        )
         #expect(denied.status == 1)
         #expect(denied.stdout.isEmpty)
         #expect(denied.stderr.contains("HTTP 403"))

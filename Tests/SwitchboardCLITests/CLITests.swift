@@ -25,7 +25,9 @@ struct CLI {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") && !$0.key.hasPrefix("CONFIG_ENCRYPTION") }
+        var env = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("SWITCHBOARD_") && !$0.key.hasPrefix("CONFIG_ENCRYPTION")
+        }
         env["SWITCHBOARD_DATA_DIR"] = NSTemporaryDirectory() + "switchboard-cli-tests"
         for (key, value) in environment { env[key] = value }
         process.environment = env
@@ -52,7 +54,9 @@ struct CLI {
 extension CLI {
     /// ``run(_:stdin:environment:)`` on a thread of its own, for async tests whose in-process server answers on
     /// Swift's cooperative pool: a blocking wait there could starve the server on a 2-core machine.
-    static func call(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+    static func call(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws
+        -> Result
+    {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Swift.Result { try run(arguments, stdin: stdin, environment: environment) })
@@ -69,7 +73,11 @@ final class Scratch {
     @discardableResult
     func write(_ name: String, _ text: String, mode: Int = 0o600) -> String {
         let file = path + "/" + name
-        _ = FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        _ = FileManager.default.createFile(
+            atPath: file,
+            contents: Data(text.utf8),
+            attributes: [.posixPermissions: mode]
+        )
         return file
     }
 
@@ -80,69 +88,71 @@ final class Scratch {
 
 let seedFiles: [String: String] = [
     "google_calendar_config.yaml": """
-        google_calendar:
-          service_name: "google_calendar"
-          base_url: "https://www.googleapis.com/calendar/v3"
-          auth_type: "oauth2"
-          client_id: "your_client_id"
-          client_secret: "your_client_secret"
-          redirect_uri: "http://localhost:8080/callback"
-          scopes:
-            - "https://www.googleapis.com/auth/calendar"
-        """,
+    google_calendar:
+      service_name: "google_calendar"
+      base_url: "https://www.googleapis.com/calendar/v3"
+      auth_type: "oauth2"
+      client_id: "your_client_id"
+      client_secret: "your_client_secret"
+      redirect_uri: "http://localhost:8080/callback"
+      scopes:
+        - "https://www.googleapis.com/auth/calendar"
+    """,
     "email_config.yaml": """
-        email:
-          service_name: "email"
-          base_url: "https://api.emailservice.com/v1"
-          auth_type: "api_key"
-          api_key: "your_api_key"
-        """,
+    email:
+      service_name: "email"
+      base_url: "https://api.emailservice.com/v1"
+      auth_type: "api_key"
+      api_key: "your_api_key"
+    """,
     "database_config.yaml": """
-        database:
-          service_name: "database"
-          type: "postgresql"
-          host: "localhost"
-          port: 5432
-          database: "automation_db"
-          username: "user"
-          password: "password"
-        """,
+    database:
+      service_name: "database"
+      type: "postgresql"
+      host: "localhost"
+      port: 5432
+      database: "automation_db"
+      username: "user"
+      password: "password"
+    """,
     "file_storage_config.yaml": """
-        file_storage:
-          service_name: "file_storage"
-          type: "s3"
-          bucket: "automation-files"
-          region: "us-east-1"
-          access_key: "your_access_key"
-          secret_key: "your_secret_key"
-        """,
+    file_storage:
+      service_name: "file_storage"
+      type: "s3"
+      bucket: "automation-files"
+      region: "us-east-1"
+      access_key: "your_access_key"
+      secret_key: "your_secret_key"
+    """,
     "integrations_config.yaml": """
-        integrations:
-          google_calendar:
-            enabled: true
-            max_rate_limit: 100  # requests per 100 seconds
-            retry_attempts: 3
+    integrations:
+      google_calendar:
+        enabled: true
+        max_rate_limit: 100  # requests per 100 seconds
+        retry_attempts: 3
 
-          email:
-            enabled: true
-            max_rate_limit: 50
-            retry_attempts: 2
+      email:
+        enabled: true
+        max_rate_limit: 50
+        retry_attempts: 2
 
-          database:
-            enabled: true
-            max_connections: 10
-            retry_attempts: 3
+      database:
+        enabled: true
+        max_connections: 10
+        retry_attempts: 3
 
-          file_storage:
-            enabled: true
-            max_rate_limit: 200
-            retry_attempts: 3
-        """,
+      file_storage:
+        enabled: true
+        max_rate_limit: 200
+        retry_attempts: 3
+    """,
 ]
 
 @Suite struct CLITests {
     @Test func callRunsTheEmbeddedExampleAdapter() throws {
-        let result = try CLI.run(["call", "text", "stats", "--input", #"{"text": "Hello there. General Kenobi."}"#, "--json"])
+        let result = try CLI.run([
+            "call", "text", "stats", "--input", #"{"text": "Hello there. General Kenobi."}"#, "--json",
+        ])
         #expect(result.status == 0)
         #expect(result.stdout == #"{"characters":28,"lines":1,"sentences":2,"words":4}"# + "\n")
         #expect(result.stderr.isEmpty)
@@ -164,7 +174,10 @@ let seedFiles: [String: String] = [
         let file = scratch.write("in.json", #"{"text": "Ship It Now", "to": "slug"}"#)
         let fromFile = try CLI.run(["call", "text", "transform", "--input", "@" + file, "--json"])
         #expect(fromFile.stdout == #"{"text":"ship-it-now"}"# + "\n")
-        let fromStdin = try CLI.run(["call", "text", "transform", "--input", "@-", "--json"], stdin: #"{"text": "a b", "to": "upper"}"#)
+        let fromStdin = try CLI.run(
+            ["call", "text", "transform", "--input", "@-", "--json"],
+            stdin: #"{"text": "a b", "to": "upper"}"#
+        )
         #expect(fromStdin.stdout == #"{"text":"A B"}"# + "\n")
     }
 
@@ -189,9 +202,15 @@ let seedFiles: [String: String] = [
         for (name, text) in seedFiles { scratch.write(name, text) }
         let result = try CLI.run(["call", "email", "send_email", "--config", scratch.path])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("service email (type http_api) is configured, but this build has no http_api adapter yet"))
+        #expect(
+            result.stderr.contains(
+                "service email (type http_api) is configured, but this build has no http_api adapter yet"
+            )
+        )
         // The seed's database block still holds the placeholder password: it is never sent, and the call says so.
-        let database = try CLI.run(["call", "database", "execute_query", "--input", #"{"query": "SELECT 1"}"#, "--config", scratch.path])
+        let database = try CLI.run([
+            "call", "database", "execute_query", "--input", #"{"query": "SELECT 1"}"#, "--config", scratch.path,
+        ])
         #expect(database.status == 2)
         #expect(database.stderr.contains("database.password: still holds a placeholder value"))
     }
@@ -249,7 +268,14 @@ let seedFiles: [String: String] = [
         #expect(token.hasPrefix("enc:v1:"))
         let decrypted = try CLI.run(["secrets", "decrypt", token], environment: env)
         #expect(decrypted.stdout == "s3cret-value\n")
-        let wrong = try CLI.run(["secrets", "decrypt", token], environment: ["CONFIG_ENCRYPTION_KEY": try CLI.run(["secrets", "keygen"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        let wrong = try CLI.run(
+            ["secrets", "decrypt", token],
+            environment: [
+                "CONFIG_ENCRYPTION_KEY": try CLI.run(["secrets", "keygen"]).stdout.trimmingCharacters(
+                    in: .whitespacesAndNewlines
+                )
+            ]
+        )
         #expect(wrong.status == 2 && !wrong.stdout.contains("s3cret"))
 
         let scratch = Scratch()
@@ -263,8 +289,14 @@ let seedFiles: [String: String] = [
         #expect(rotated.stdout.split(separator: "\n").last == "rotated 1 value(s) in 1 file(s)")
         #expect(scratch.read("db.yaml").hasPrefix("# keep me\n"))
         #expect(scratch.read("db.yaml").contains("  # inline"))
-        #expect(try CLI.run(["config", "check", "--config", scratch.path], environment: ["CONFIG_ENCRYPTION_KEY": newKey]).status == 0)
-        #expect(try CLI.run(["config", "check", "--config", scratch.path], environment: ["CONFIG_ENCRYPTION_KEY": key]).status == 2)
+        #expect(
+            try CLI.run(["config", "check", "--config", scratch.path], environment: ["CONFIG_ENCRYPTION_KEY": newKey])
+                .status == 0
+        )
+        #expect(
+            try CLI.run(["config", "check", "--config", scratch.path], environment: ["CONFIG_ENCRYPTION_KEY": key])
+                .status == 2
+        )
     }
 
     @Test func helpTeachesAndExitsZero() throws {
@@ -279,19 +311,40 @@ let seedFiles: [String: String] = [
     @Test func theEmbeddedDatabaseWorksWithNoConfiguration() throws {
         let scratch = Scratch()
         let data = ["--data-dir", scratch.path + "/data"]
-        let create = try CLI.run(["call", "database", "execute_query", "--input", #"{"query": "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, done BOOLEAN)"}"#] + data)
+        let create = try CLI.run(
+            [
+                "call", "database", "execute_query", "--input",
+                #"{"query": "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, done BOOLEAN)"}"#,
+            ] + data
+        )
         #expect(create.status == 0, "\(create.stderr)")
-        let insert = try CLI.run(["call", "database", "insert_record", "--json", "--input", #"{"table": "notes", "data": {"body": "buy milk", "done": false}}"#] + data)
+        let insert = try CLI.run(
+            [
+                "call", "database", "insert_record", "--json", "--input",
+                #"{"table": "notes", "data": {"body": "buy milk", "done": false}}"#,
+            ] + data
+        )
         #expect(insert.stdout == #"{"body":"buy milk","done":false,"id":1}"# + "\n")
-        let select = try CLI.run(["call", "database", "select_records", "--json", "--input", #"{"table": "notes", "where": {"done": false}}"#] + data)
+        let select = try CLI.run(
+            [
+                "call", "database", "select_records", "--json", "--input",
+                #"{"table": "notes", "where": {"done": false}}"#,
+            ] + data
+        )
         #expect(select.stdout == #"{"row_count":1,"rows":[{"body":"buy milk","done":false,"id":1}]}"# + "\n")
-        let injection = try CLI.run(["call", "database", "select_records", "--input", #"{"table": "notes; DROP TABLE notes"}"#] + data)
+        let injection = try CLI.run(
+            ["call", "database", "select_records", "--input", #"{"table": "notes; DROP TABLE notes"}"#] + data
+        )
         #expect(injection.status == 2)
         #expect(injection.stderr.contains("not a plain identifier"))
-        let missing = try CLI.run(["call", "database", "select_records", "--input", #"{"table": "nothing_here"}"#] + data)
+        let missing = try CLI.run(
+            ["call", "database", "select_records", "--input", #"{"table": "nothing_here"}"#] + data
+        )
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("table nothing_here does not exist"))
-        let mode = (try FileManager.default.attributesOfItem(atPath: scratch.path + "/data/database.sqlite")[.posixPermissions] as? NSNumber)?.intValue
+        let mode =
+            (try FileManager.default.attributesOfItem(atPath: scratch.path + "/data/database.sqlite")[.posixPermissions]
+            as? NSNumber)?.intValue
         #expect(mode == 0o600)
     }
 }
@@ -303,7 +356,9 @@ let seedFiles: [String: String] = [
         let scratch = Scratch()
         let table = "cli_" + UUID().uuidString.prefix(8).lowercased()
         // The seed's database_config.yaml keys, with the real server's settings.
-        scratch.write("database_config.yaml", """
+        scratch.write(
+            "database_config.yaml",
+            """
             database:
               service_name: "database"
               type: "postgresql"
@@ -312,17 +367,37 @@ let seedFiles: [String: String] = [
               database: "switchboard"
               username: "switchboard"
               password: "${PGPASSWORD}"
-            """)
+            """
+        )
         let common = ["--config", scratch.path, "--json"]
-        let create = try CLI.run(["call", "database", "execute_query", "--input", #"{"query": "CREATE TABLE \#(table) (id serial PRIMARY KEY, name text UNIQUE, tags text[], meta jsonb)"}"#] + common, environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""])
+        let create = try CLI.run(
+            [
+                "call", "database", "execute_query", "--input",
+                #"{"query": "CREATE TABLE \#(table) (id serial PRIMARY KEY, name text UNIQUE, tags text[], meta jsonb)"}"#,
+            ] + common,
+            environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""]
+        )
         #expect(create.status == 0, "\(create.stderr)")
-        let insert = try CLI.run(["call", "database", "insert_record", "--input", #"{"table": "\#(table)", "data": {"name": "Ann", "tags": ["a", "b c"], "meta": {"k": 1}}}"#] + common, environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""])
+        let insert = try CLI.run(
+            [
+                "call", "database", "insert_record", "--input",
+                #"{"table": "\#(table)", "data": {"name": "Ann", "tags": ["a", "b c"], "meta": {"k": 1}}}"#,
+            ] + common,
+            environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""]
+        )
         #expect(insert.stdout == #"{"id":1,"meta":{"k":1},"name":"Ann","tags":["a","b c"]}"# + "\n", "\(insert.stderr)")
-        let duplicate = try CLI.run(["call", "database", "insert_record", "--input", #"{"table": "\#(table)", "data": {"name": "Ann"}}"#] + common, environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""])
+        let duplicate = try CLI.run(
+            ["call", "database", "insert_record", "--input", #"{"table": "\#(table)", "data": {"name": "Ann"}}"#]
+                + common,
+            environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""]
+        )
         #expect(duplicate.status == 1)
         #expect(duplicate.stdout.isEmpty)
         #expect(duplicate.stderr.contains("SQLSTATE 23505"))
-        let wrong = try CLI.run(["call", "database", "execute_query", "--input", #"{"query": "SELECT 1"}"#] + common, environment: ["PGPASSWORD": "not-the-password"])
+        let wrong = try CLI.run(
+            ["call", "database", "execute_query", "--input", #"{"query": "SELECT 1"}"#] + common,
+            environment: ["PGPASSWORD": "not-the-password"]
+        )
         #expect(wrong.status == 1)
         #expect(wrong.stderr.contains("28P01"))
         #expect(!wrong.stderr.contains("not-the-password"))

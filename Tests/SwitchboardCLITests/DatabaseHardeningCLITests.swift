@@ -17,7 +17,9 @@ import Testing
             return (["--config", scratch.path + "/db.yaml", "--json"], [:])
         case .postgresql:
             let port = try #require(environment["PGPORT"], "run the tests with scripts/test (it starts PostgreSQL)")
-            scratch.write("db.yaml", """
+            scratch.write(
+                "db.yaml",
+                """
                 db:
                   type: postgresql
                   host: 127.0.0.1
@@ -27,13 +29,17 @@ import Testing
                   password: ${PGPASSWORD}
                   max_rows: 5
 
-                """ + extra)
+                """ + extra
+            )
             return (["--config", scratch.path + "/db.yaml", "--json"], ["PGPASSWORD": environment["PGPASSWORD"] ?? ""])
         }
     }
 
     func query(_ sql: String, _ params: String? = nil) -> String {
-        let quoted = String(data: try! JSONSerialization.data(withJSONObject: [sql], options: [.withoutEscapingSlashes]), encoding: .utf8)!.dropFirst().dropLast()
+        let quoted = String(
+            data: try! JSONSerialization.data(withJSONObject: [sql], options: [.withoutEscapingSlashes]),
+            encoding: .utf8
+        )!.dropFirst().dropLast()
         return #"{"query": \#(quoted)"# + (params.map { #", "params": \#($0)"# } ?? "") + "}"
     }
 
@@ -64,14 +70,17 @@ import Testing
         #expect(after.stdout.contains(#""name":"Ann""#), "the name was never overwritten with NULL: \(after.stdout)")
     }
 
-    @Test(arguments: Engine.allCases) func writesReportExactCountsAndCutRowsNeverARefusalAfterCommit(_ engine: Engine) throws {
+    @Test(arguments: Engine.allCases) func writesReportExactCountsAndCutRowsNeverARefusalAfterCommit(_ engine: Engine)
+        throws
+    {
         let scratch = Scratch()
         let (common, environment) = try setUp(engine, scratch)
         let table = "rows_" + UUID().uuidString.prefix(8).lowercased()
         func call(_ input: String, _ operation: String = "execute_query") throws -> CLI.Result {
             try CLI.run(["call", "db", operation, "--input", input] + common, environment: environment)
         }
-        let series = engine == .sqlite
+        let series =
+            engine == .sqlite
             ? "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2005) INSERT INTO \(table) (id, v) SELECT i, 0 FROM n"
             : "INSERT INTO \(table) (id, v) SELECT i, 0 FROM generate_series(1, 2005) AS i"
         #expect(try call(query("CREATE TABLE \(table) (id integer PRIMARY KEY, v integer)")).status == 0)
@@ -79,18 +88,29 @@ import Testing
         #expect(filled.status == 0, "\(filled.stderr)")
         #expect(filled.stdout.contains(#""row_count":2005"#), "\(filled.stdout)")
         // A write whose RETURNING exceeds max_rows: committed once, reported as such, rows cut.
-        let returning = try call(query("INSERT INTO \(table) (id, v) SELECT id + 10000, 1 FROM \(table) WHERE id <= 8 RETURNING id"))
+        let returning = try call(
+            query("INSERT INTO \(table) (id, v) SELECT id + 10000, 1 FROM \(table) WHERE id <= 8 RETURNING id")
+        )
         #expect(returning.status == 0, "\(returning.stderr)")
-        #expect(returning.stdout.contains(#""row_count":8"#) && returning.stdout.contains(#""truncated":true"#), "\(returning.stdout)")
+        #expect(
+            returning.stdout.contains(#""row_count":8"#) && returning.stdout.contains(#""truncated":true"#),
+            "\(returning.stdout)"
+        )
         let count = try call(query("SELECT count(*) AS n FROM \(table) WHERE v = 1"))
         #expect(count.stdout.contains(#""n":8"#), "inserted exactly once: \(count.stdout)")
         // Exact counts from update_record and delete_records over more rows than max_rows.
         let updated = try call(#"{"table": "\#(table)", "data": {"v": 2}, "all": true}"#, "update_record")
         #expect(updated.stdout == #"{"row_count":2013}"# + "\n", "\(updated.stdout) \(updated.stderr)")
         // A transaction whose statement returns more than max_rows: exact count, rows cut, said so.
-        let transaction = try call(#"{"statements": [{"query": "UPDATE \#(table) SET v = 3 WHERE id > 2000 RETURNING id"}]}"#, "transaction")
+        let transaction = try call(
+            #"{"statements": [{"query": "UPDATE \#(table) SET v = 3 WHERE id > 2000 RETURNING id"}]}"#,
+            "transaction"
+        )
         #expect(transaction.status == 0, "\(transaction.stderr)")
-        #expect(transaction.stdout.contains(#""row_count":13"#) && transaction.stdout.contains(#""truncated":true"#), "\(transaction.stdout)")
+        #expect(
+            transaction.stdout.contains(#""row_count":13"#) && transaction.stdout.contains(#""truncated":true"#),
+            "\(transaction.stdout)"
+        )
         // A read past max_rows changed nothing and is refused.
         let read = try call(query("SELECT id FROM \(table)"))
         #expect(read.status == 2 && read.stderr.contains("max_rows"), "\(read.status) \(read.stderr)")
@@ -107,7 +127,10 @@ import Testing
         }
         #expect(try call(query("CREATE TABLE \(table) (id integer PRIMARY KEY)")).status == 0)
         for control in ["COMMIT", "BEGIN", "ROLLBACK", "SAVEPOINT s", "RELEASE s", "end"] {
-            let result = try call(#"{"statements": [{"query": "INSERT INTO \#(table) VALUES (1)"}, {"query": "\#(control)"}, {"query": "INSERT INTO \#(table) VALUES (1)"}]}"#, "transaction")
+            let result = try call(
+                #"{"statements": [{"query": "INSERT INTO \#(table) VALUES (1)"}, {"query": "\#(control)"}, {"query": "INSERT INTO \#(table) VALUES (1)"}]}"#,
+                "transaction"
+            )
             #expect(result.status == 2, "\(control): \(result.stderr)")
             #expect(result.stderr.contains("statements[1].query"), "\(result.stderr)")
         }
@@ -125,7 +148,12 @@ import Testing
             #expect(attach.status == 2 && attach.stderr.contains("allow_attach"), "\(attach.stderr)")
             #expect(!FileManager.default.fileExists(atPath: scratch.path + "/other.sqlite"))
             let allowed = try setUp(engine, scratch, extra: "  allow_attach: true\n")
-            let permitted = try CLI.run(["call", "db", "execute_query", "--input", query("ATTACH DATABASE '\(scratch.path)/other.sqlite' AS other")] + allowed.0)
+            let permitted = try CLI.run(
+                [
+                    "call", "db", "execute_query", "--input",
+                    query("ATTACH DATABASE '\(scratch.path)/other.sqlite' AS other"),
+                ] + allowed.0
+            )
             #expect(permitted.status == 0, "\(permitted.stderr)")
         }
     }
@@ -137,11 +165,21 @@ import Testing
         func call(_ input: String, _ operation: String = "execute_query") throws -> CLI.Result {
             try CLI.run(["call", "db", operation, "--input", input] + common, environment: environment)
         }
-        #expect(try call(query("CREATE TABLE \(table) (id serial PRIMARY KEY, amount numeric(10,2), big numeric)")).status == 0)
-        let inserted = try call(#"{"table": "\#(table)", "data": {"amount": "12.50", "big": "-123456789012345678901234567890.000100"}}"#, "insert_record")
+        #expect(
+            try call(query("CREATE TABLE \(table) (id serial PRIMARY KEY, amount numeric(10,2), big numeric)")).status
+                == 0
+        )
+        let inserted = try call(
+            #"{"table": "\#(table)", "data": {"amount": "12.50", "big": "-123456789012345678901234567890.000100"}}"#,
+            "insert_record"
+        )
         #expect(inserted.stdout.contains(#""amount":"12.50""#), "\(inserted.stdout) \(inserted.stderr)")
         #expect(inserted.stdout.contains(#""big":"-123456789012345678901234567890.000100""#), "\(inserted.stdout)")
-        let cast = try call(query("SELECT 3.10::numeric(5,2) AS a, 0.0005::numeric AS b, 10000::numeric AS c, 0::numeric(4,3) AS d, 'NaN'::numeric AS e"))
+        let cast = try call(
+            query(
+                "SELECT 3.10::numeric(5,2) AS a, 0.0005::numeric AS b, 10000::numeric AS c, 0::numeric(4,3) AS d, 'NaN'::numeric AS e"
+            )
+        )
         #expect(cast.stdout.contains(#"{"a":"3.10","b":"0.0005","c":"10000","d":"0.000","e":"NaN"}"#), "\(cast.stdout)")
     }
 }

@@ -23,10 +23,16 @@ import Testing
         let presign = try CLI.run(["files", "presign", key] + common, environment: environment)
         #expect(presign.status == 0)
         #expect(presign.stdout.hasPrefix("http") || presign.stdout.hasPrefix("file://"))
-        let missingDirectory = try CLI.run(["files", "get", key, scratch.path + "/nope/back.bin"] + common, environment: environment)
+        let missingDirectory = try CLI.run(
+            ["files", "get", key, scratch.path + "/nope/back.bin"] + common,
+            environment: environment
+        )
         #expect(missingDirectory.status == 2)
         #expect(missingDirectory.stderr.contains(scratch.path + "/nope"))
-        let missingLocal = try CLI.run(["files", "put", scratch.path + "/absent.txt", "x.txt"] + common, environment: environment)
+        let missingLocal = try CLI.run(
+            ["files", "put", scratch.path + "/absent.txt", "x.txt"] + common,
+            environment: environment
+        )
         #expect(missingLocal.status != 0)
         #expect(missingLocal.stderr.contains(scratch.path + "/absent.txt"))
         // A disk that fills during a download: the partial file is removed and the error says so.
@@ -37,7 +43,9 @@ import Testing
         )
         #expect(full.status != 0)
         #expect(full.stderr.contains("partial file was removed"), "\(full.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains("full.bin") }.isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains("full.bin") }.isEmpty
+        )
         let remove = try CLI.run(["files", "rm", key] + common, environment: environment)
         #expect(remove.status == 0)
         let after = try CLI.run(["files", "get", key, scratch.path + "/gone.bin"] + common, environment: environment)
@@ -55,7 +63,9 @@ import Testing
         let environment = ProcessInfo.processInfo.environment
         let endpoint = try #require(environment["S3_ENDPOINT"], "run the tests with scripts/test (it starts SeaweedFS)")
         let scratch = Scratch()
-        scratch.write("file_storage_config.yaml", """
+        scratch.write(
+            "file_storage_config.yaml",
+            """
             file_storage:
               service_name: "file_storage"
               type: "s3"
@@ -64,12 +74,18 @@ import Testing
               access_key: "${S3_ACCESS_KEY}"
               secret_key: "${S3_SECRET_KEY}"
               endpoint: "\(endpoint)"
-            """)
-        let keys = ["S3_ACCESS_KEY": environment["S3_ACCESS_KEY"] ?? "", "S3_SECRET_KEY": environment["S3_SECRET_KEY"] ?? ""]
+            """
+        )
+        let keys = [
+            "S3_ACCESS_KEY": environment["S3_ACCESS_KEY"] ?? "", "S3_SECRET_KEY": environment["S3_SECRET_KEY"] ?? "",
+        ]
         try roundTrip(["--config", scratch.path + "/file_storage_config.yaml"], environment: keys, scratch: scratch)
         var wrong = keys
         wrong["S3_SECRET_KEY"] = "definitely-wrong-secret"
-        let refused = try CLI.run(["files", "ls", "--config", scratch.path + "/file_storage_config.yaml"], environment: wrong)
+        let refused = try CLI.run(
+            ["files", "ls", "--config", scratch.path + "/file_storage_config.yaml"],
+            environment: wrong
+        )
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("SignatureDoesNotMatch"))
         #expect(!refused.stderr.contains("definitely-wrong-secret"))
@@ -94,6 +110,10 @@ extension CLI {
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self)
+        )
     }
 }

@@ -81,8 +81,13 @@ import Testing
         let dead = folder + "/.q3.pdf.\(gone.processIdentifier).deadbeef.part"
         let old = folder + "/.q4.pdf.ab12cd34.part"  // an older name without a process id, two days old
         let live = folder + "/.q5.pdf.\(getpid()).feedface.part"  // this test process is alive and writing
-        for path in [dead, old, live] { #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8))) }
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 86_400)], ofItemAtPath: old)
+        for path in [dead, old, live] {
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8)))
+        }
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-2 * 86_400)],
+            ofItemAtPath: old
+        )
         let list = try CLI.run(["files", "ls", "reports", "--data-dir", scratch.path + "/data"])
         #expect(list.status == 0, "\(list.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dead))
@@ -106,7 +111,9 @@ import Testing
         let names = ["b", "c", "d", "e", "f", "g", "h", "i"]
         var previous = "a"
         for name in names {
-            lines.append("\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]")
+            lines.append(
+                "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]"
+            )
             previous = name
         }
         let file = scratch.write("bomb.yaml", lines.joined(separator: "\n") + "\n")
@@ -119,13 +126,18 @@ import Testing
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("keyed.yaml:3"), "\(refused.stderr)")
         // An ordinary anchor still loads.
-        let fine = scratch.write("fine.yaml", "crm: &crm\n  type: http\n  base_url: https://api.example.com\ncrm2: *crm\n")
+        let fine = scratch.write(
+            "fine.yaml",
+            "crm: &crm\n  type: http\n  base_url: https://api.example.com\ncrm2: *crm\n"
+        )
         #expect(try CLI.run(["config", "check", "--config", fine]).status == 0)
     }
 
     @Test func urlsAreCheckedWhenTheConfigurationLoads() throws {
         let scratch = Scratch()
-        for (value, expected) in [("not a url", "http or https URL"), ("file:///etc/passwd", "scheme file"), ("https://", "with a host")] {
+        for (value, expected) in [
+            ("not a url", "http or https URL"), ("file:///etc/passwd", "scheme file"), ("https://", "with a host"),
+        ] {
             let file = scratch.write("crm.yaml", "crm:\n  type: http\n  base_url: \"\(value)\"\n")
             let result = try CLI.run(["config", "check", "--config", file])
             #expect(result.status == 2, "\(value)")
@@ -138,7 +150,10 @@ import Testing
     @Test func everyEmbeddedServiceTakesAPolicy() throws {
         // The CLI registers `text`; the loader knows it from the same family, so its policy loads.
         let scratch = Scratch()
-        let file = scratch.write("p.yaml", "integrations:\n  text: {retry_attempts: 1}\n  database: {max_connections: 2}\n  file_storage: {enabled: true}\n")
+        let file = scratch.write(
+            "p.yaml",
+            "integrations:\n  text: {retry_attempts: 1}\n  database: {max_connections: 2}\n  file_storage: {enabled: true}\n"
+        )
         let result = try CLI.run(["config", "check", "--config", file])
         #expect(result.status == 0, "\(result.stderr)")
         let unknown = scratch.write("u.yaml", "integrations:\n  txet: {retry_attempts: 1}\n")
@@ -160,18 +175,27 @@ import Testing
         let api = try await TestHTTPServer { _ in .json(200, "{}") }
         defer { Task { try? await api.shutdown() } }
         let scratch = Scratch()
-        let file = scratch.write("crm.yaml", "crm:\n  type: http\n  base_url: \(api.baseURL)\n  auth_type: api_key\n  api_key: ${CRM_KEY}\n")
+        let file = scratch.write(
+            "crm.yaml",
+            "crm:\n  type: http\n  base_url: \(api.baseURL)\n  auth_type: api_key\n  api_key: ${CRM_KEY}\n"
+        )
         let secret = "Sup3rSecretValue"
         let environment = ["CRM_KEY": secret + "\n"]
         let check = try await CLI.call(["config", "check", "--config", file], environment: environment)
         #expect(check.status == 2)
         #expect(check.stderr.contains("crm.api_key") && check.stderr.contains("line break"), "\(check.stderr)")
-        let call = try await CLI.call(["call", "crm", "request", "--config", file, "--input", #"{"method": "GET", "path": "/x"}"#], environment: environment)
+        let call = try await CLI.call(
+            ["call", "crm", "request", "--config", file, "--input", #"{"method": "GET", "path": "/x"}"#],
+            environment: environment
+        )
         #expect(call.status == 2)
         for output in [check.stderr, call.stderr, call.stdout] { #expect(!output.contains("Sup3r"), "\(output)") }
         #expect(api.requests.isEmpty, "nothing was sent, nothing retried")
         // A configured header (often a token) likewise.
-        let headers = scratch.write("h.yaml", "crm:\n  type: http\n  base_url: \(api.baseURL)\n  headers:\n    X-Token: ${CRM_KEY}\n")
+        let headers = scratch.write(
+            "h.yaml",
+            "crm:\n  type: http\n  base_url: \(api.baseURL)\n  headers:\n    X-Token: ${CRM_KEY}\n"
+        )
         let refused = try await CLI.call(["config", "check", "--config", headers], environment: environment)
         #expect(refused.status == 2 && refused.stderr.contains("headers.X-Token"), "\(refused.stderr)")
         #expect(!refused.stderr.contains("Sup3r"))
@@ -181,16 +205,25 @@ import Testing
         let api = try await TestHTTPServer { _ in .json(200, "{}") }
         defer { Task { try? await api.shutdown() } }
         let scratch = Scratch()
-        let file = scratch.write("crm.yaml", "crm:\n  type: http\n  base_url: \(api.baseURL)\n  auth_type: bearer\n  token: tok-12345\n")
+        let file = scratch.write(
+            "crm.yaml",
+            "crm:\n  type: http\n  base_url: \(api.baseURL)\n  auth_type: bearer\n  token: tok-12345\n"
+        )
         let common = ["call", "crm", "request", "--config", file]
-        let split = try await CLI.call(common + ["--input", #"{"method": "GET", "path": "/x", "headers": {"X-A": "a\r\nX-Injected: 1"}}"#])
+        let split = try await CLI.call(
+            common + ["--input", #"{"method": "GET", "path": "/x", "headers": {"X-A": "a\r\nX-Injected: 1"}}"#]
+        )
         #expect(split.status == 2 && split.stderr.contains("headers.X-A"), "\(split.stderr)")
         for name in ["Host", "host", "Transfer-Encoding", "Content-Length", "Connection"] {
-            let result = try await CLI.call(common + ["--input", #"{"method": "GET", "path": "/x", "headers": {"\#(name)": "evil.example.com"}}"#])
+            let result = try await CLI.call(
+                common + ["--input", #"{"method": "GET", "path": "/x", "headers": {"\#(name)": "evil.example.com"}}"#]
+            )
             #expect(result.status == 2, "\(name): \(result.stderr)")
             #expect(result.stderr.contains("headers.\(name)"), "\(result.stderr)")
         }
-        let key = try await CLI.call(common + ["--input", #"{"method": "POST", "path": "/x"}"#, "--idempotency-key", "k1\nX-Injected: 1"])
+        let key = try await CLI.call(
+            common + ["--input", #"{"method": "POST", "path": "/x"}"#, "--idempotency-key", "k1\nX-Injected: 1"]
+        )
         #expect(key.status == 2 && key.stderr.contains("idempotency key"), "\(key.stderr)")
         #expect(api.requests.isEmpty)
     }
@@ -202,8 +235,13 @@ import Testing
         }
         defer { Task { try? await api.shutdown() } }
         let scratch = Scratch()
-        let file = scratch.write("crm.yaml", "crm:\n  type: http\n  base_url: \(api.baseURL)\n  headers:\n    X-Private-Token: pt-9f8e7d6c5b\n")
-        let result = try await CLI.call(["call", "crm", "request", "--config", file, "--input", #"{"method": "GET", "path": "/x"}"#])
+        let file = scratch.write(
+            "crm.yaml",
+            "crm:\n  type: http\n  base_url: \(api.baseURL)\n  headers:\n    X-Private-Token: pt-9f8e7d6c5b\n"
+        )
+        let result = try await CLI.call([
+            "call", "crm", "request", "--config", file, "--input", #"{"method": "GET", "path": "/x"}"#,
+        ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("HTTP 400") && result.stderr.contains("X-Private-Token=***"), "\(result.stderr)")
         #expect(!result.stderr.contains("pt-9f8e7d6c5b"))
@@ -235,12 +273,17 @@ import Testing
         #expect(far.stdout.contains(#""start":"9999-03-03T15:00:00+00:00""#), "\(far.stdout)")
         for text in ["March 3 10000 at 3pm", "March 3 1530", "3/3/20266"] {
             let result = try CLI.run(["parse", text] + now)
-            #expect(result.stdout.contains(#""start":null"#) && result.stdout.contains("invalid_date"), "\(text): \(result.stdout)")
+            #expect(
+                result.stdout.contains(#""start":null"#) && result.stdout.contains("invalid_date"),
+                "\(text): \(result.stdout)"
+            )
         }
     }
 }
 
 /// The partial files (`.NAME...part`) in `directory`.
 func partials(in directory: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix(".") && $0.hasSuffix(".part") }
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+        $0.hasPrefix(".") && $0.hasSuffix(".part")
+    }
 }

@@ -2,10 +2,16 @@ import Foundation
 import Testing
 
 @Suite struct ParseCLITests {
-    static let keys = ["intent", "start", "end", "date_only", "duration_minutes", "title", "attendees", "location", "to", "cc", "bcc", "subject", "body", "attachments", "errors"]
+    static let keys = [
+        "intent", "start", "end", "date_only", "duration_minutes", "title", "attendees", "location", "to", "cc", "bcc",
+        "subject", "body", "attachments", "errors",
+    ]
 
     @Test func parsePrintsOneObjectWithExactlyTheKeys() throws {
-        let result = try CLI.run(["parse", "schedule 30 minutes with alice@example.com next Tuesday at 3pm about Q3 planning", "--now", "2026-03-04T10:00:00-05:00", "--timezone", "America/New_York"])
+        let result = try CLI.run([
+            "parse", "schedule 30 minutes with alice@example.com next Tuesday at 3pm about Q3 planning", "--now",
+            "2026-03-04T10:00:00-05:00", "--timezone", "America/New_York",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(Set(object.keys) == Set(Self.keys))
@@ -48,15 +54,24 @@ import Testing
 
     @Test func contactsAndDateOrderComeFromTheConfiguration() throws {
         let scratch = Scratch()
-        scratch.write("switchboard.yaml", """
+        scratch.write(
+            "switchboard.yaml",
+            """
             contacts:
               alice: alice@example.com
             language:
               date_order: ask
-            """)
-        let known = try CLI.run(["parse", "meet alice tomorrow at 3pm", "--config", scratch.path + "/switchboard.yaml", "--now", "2026-03-04T10:00:00Z"])
+            """
+        )
+        let known = try CLI.run([
+            "parse", "meet alice tomorrow at 3pm", "--config", scratch.path + "/switchboard.yaml", "--now",
+            "2026-03-04T10:00:00Z",
+        ])
         #expect(known.stdout.contains(#""attendees":["alice@example.com"]"#), "\(known.stdout) \(known.stderr)")
-        let ambiguous = try CLI.run(["parse", "meet alice on 3/5 at 3pm", "--config", scratch.path + "/switchboard.yaml", "--now", "2026-03-04T10:00:00Z"])
+        let ambiguous = try CLI.run([
+            "parse", "meet alice on 3/5 at 3pm", "--config", scratch.path + "/switchboard.yaml", "--now",
+            "2026-03-04T10:00:00Z",
+        ])
         #expect(ambiguous.stdout.contains("ambiguous_date"))
     }
 }

@@ -16,7 +16,11 @@ final class TemporaryDirectory {
     @discardableResult
     func write(_ name: String, _ text: String, mode: Int = 0o600) -> String {
         let file = path + "/" + name
-        _ = FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        _ = FileManager.default.createFile(
+            atPath: file,
+            contents: Data(text.utf8),
+            attributes: [.posixPermissions: mode]
+        )
         return file
     }
 
@@ -52,7 +56,9 @@ enum Fixtures {
 }
 
 extension ConfigurationLoader {
-    static func testing(_ environment: [String: String] = [:], overrides: [String] = [], strict: Bool = false) -> ConfigurationLoader {
+    static func testing(_ environment: [String: String] = [:], overrides: [String] = [], strict: Bool = false)
+        -> ConfigurationLoader
+    {
         SwitchboardRuntime.loader(environment: environment, overrides: overrides, strict: strict)
     }
 }

@@ -9,23 +9,32 @@ import Testing
         let dir = TemporaryDirectory()
         dir.copySeedFiles()
         let configuration = try ConfigurationLoader.testing().load(path: dir.path)
-        #expect(configuration.services.map(\.name).sorted() == ["database", "email", "file_storage", "google_calendar"])
+        #expect(
+            configuration.services.map(\.name).sorted() == ["database", "email", "file_storage", "google_calendar"]
+        )
         #expect(configuration.service("google_calendar")?.type == "google_calendar")
         #expect(configuration.service("email")?.type == "http_api")
         #expect(configuration.service("database")?.type == "postgresql")
         #expect(configuration.service("file_storage")?.type == "s3")
         #expect(try configuration.service("database")?.int("port") == 5432)
-        #expect(try configuration.service("google_calendar")?.stringList("scopes") == ["https://www.googleapis.com/auth/calendar"])
+        #expect(
+            try configuration.service("google_calendar")?.stringList("scopes") == [
+                "https://www.googleapis.com/auth/calendar"
+            ]
+        )
         let email = configuration.policy(for: "email")
         #expect(email.rateLimit == RateLimiter.Configuration(limit: 50, window: .seconds(100)))
         #expect(email.retry.maxRetries == 2)
         #expect(configuration.policy(for: "database").maxConnections == 10)
         #expect(configuration.policy(for: "database").rateLimit == nil)
         let placeholders = configuration.warnings.filter { $0.message.contains("placeholder") }.compactMap(\.keyPath)
-        #expect(Set(placeholders).isSuperset(of: [
-            "google_calendar.client_id", "google_calendar.client_secret", "email.api_key", "file_storage.access_key",
-            "file_storage.secret_key",
-        ]))
+        #expect(
+            Set(placeholders).isSuperset(of: [
+                "google_calendar.client_id", "google_calendar.client_secret", "email.api_key",
+                "file_storage.access_key",
+                "file_storage.secret_key",
+            ])
+        )
         // A placeholder is never handed to an adapter.
         #expect(throws: ConfigurationError.self) { try configuration.service("email")?.secret("api_key") }
     }
@@ -76,7 +85,9 @@ import Testing
               database: literal-$${NOT_A_VAR}
             """
         )
-        let configuration = try ConfigurationLoader.testing(["DB_HOST": "10.0.0.9", "DB_PASSWORD": "s3cret"]).load(path: file)
+        let configuration = try ConfigurationLoader.testing(["DB_HOST": "10.0.0.9", "DB_PASSWORD": "s3cret"]).load(
+            path: file
+        )
         let database = try #require(configuration.service("database"))
         #expect(try database.string("host") == "10.0.0.9")
         #expect(try database.int("port") == 6543)
@@ -105,7 +116,9 @@ import Testing
             "SWITCHBOARD_DATABASE__HOST": "from-env", "SWITCHBOARD_DATABASE__PORT": "2",
             "SWITCHBOARD_INTEGRATIONS__DATABASE__RETRY_ATTEMPTS": "5",
         ]
-        let configuration = try ConfigurationLoader.testing(environment, overrides: ["database.host=from-flag"]).load(path: file)
+        let configuration = try ConfigurationLoader.testing(environment, overrides: ["database.host=from-flag"]).load(
+            path: file
+        )
         let database = try #require(configuration.service("database"))
         #expect(try database.string("host") == "from-flag")
         #expect(try database.int("port") == 2)
@@ -144,7 +157,9 @@ import Testing
         let token = try cipher.encrypt("hunter2")
         let dir = TemporaryDirectory()
         let file = dir.write("a.yaml", "database:\n  type: postgresql\n  password: \(token)\n")
-        let wrong = loadError { try ConfigurationLoader.testing(["CONFIG_ENCRYPTION_KEY": EncryptionKey.generate()]).load(path: file) }
+        let wrong = loadError {
+            try ConfigurationLoader.testing(["CONFIG_ENCRYPTION_KEY": EncryptionKey.generate()]).load(path: file)
+        }
         #expect(wrong?.description.contains("database.password") == true)
         #expect(wrong?.description.contains("neither CONFIG_ENCRYPTION_KEY") == true)
         var bytes = Array(Data(base64Encoded: String(token.split(separator: ":")[3]))!)
@@ -175,7 +190,10 @@ import Testing
             """
         dir.write("main.yaml", yaml)
         dir.write("files.yaml.enc", try old.encrypt("file_storage:\n  type: local\n  root: /data\n"))
-        let rotating = ConfigCipher(current: try EncryptionKey(text: newKey), previous: [try EncryptionKey(text: oldKey)])
+        let rotating = ConfigCipher(
+            current: try EncryptionKey(text: newKey),
+            previous: [try EncryptionKey(text: oldKey)]
+        )
         let summary = try SecretsRotation.rotate(path: dir.path, cipher: rotating, loader: .testing())
         #expect(summary == .init(values: 3, files: 2))
         let rotated = dir.read("main.yaml")
@@ -185,8 +203,16 @@ import Testing
         let configuration = try ConfigurationLoader.testing(["CONFIG_ENCRYPTION_KEY": newKey]).load(path: dir.path)
         #expect(try configuration.service("email")?.secret("api_key")?.reveal() == "key-1")
         #expect(try configuration.service("file_storage")?.string("root") == "/data")
-        #expect(loadError { try ConfigurationLoader.testing(["CONFIG_ENCRYPTION_KEY": oldKey]).load(path: dir.path) } != nil)
-        #expect(loadError { try ConfigurationLoader.testing(["CONFIG_ENCRYPTION_KEY": EncryptionKey.generate()]).load(path: dir.path) } != nil)
+        #expect(
+            loadError { try ConfigurationLoader.testing(["CONFIG_ENCRYPTION_KEY": oldKey]).load(path: dir.path) } != nil
+        )
+        #expect(
+            loadError {
+                try ConfigurationLoader.testing(["CONFIG_ENCRYPTION_KEY": EncryptionKey.generate()]).load(
+                    path: dir.path
+                )
+            } != nil
+        )
     }
 
     @Test func aFailedRotationChangesNothing() throws {
@@ -198,8 +224,13 @@ import Testing
         let second = "b:\n  type: local\n  root: \(try stranger.encrypt("/b"))\n"
         dir.write("1.yaml", first)
         dir.write("2.yaml", second)
-        let rotating = ConfigCipher(current: try EncryptionKey(text: EncryptionKey.generate()), previous: [try EncryptionKey(text: oldKey)])
-        #expect(throws: ConfigurationError.self) { try SecretsRotation.rotate(path: dir.path, cipher: rotating, loader: .testing()) }
+        let rotating = ConfigCipher(
+            current: try EncryptionKey(text: EncryptionKey.generate()),
+            previous: [try EncryptionKey(text: oldKey)]
+        )
+        #expect(throws: ConfigurationError.self) {
+            try SecretsRotation.rotate(path: dir.path, cipher: rotating, loader: .testing())
+        }
         #expect(dir.read("1.yaml") == first)
         #expect(dir.read("2.yaml") == second)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
@@ -224,9 +255,15 @@ import Testing
         ("empty.yaml", "", "empty"),
         ("comments.yaml", "# nothing here\n", "empty"),
         ("list.yaml", "- a\n- b\n", "expected a mapping of service names"),
-        ("wrongtype.yaml", "integrations:\n  database:\n    retry_attempts: three\n", "expected an integer, found text 'three'"),
+        (
+            "wrongtype.yaml", "integrations:\n  database:\n    retry_attempts: three\n",
+            "expected an integer, found text 'three'"
+        ),
         ("negative.yaml", "integrations:\n  database:\n    max_rate_limit: -5\n", "must be at least 1, found -5"),
-        ("unknownservice.yaml", "integrations:\n  google_calender:\n    enabled: true\n", "no service named google_calender"),
+        (
+            "unknownservice.yaml", "integrations:\n  google_calender:\n    enabled: true\n",
+            "no service named google_calender"
+        ),
         ("unknownkey.yaml", "database:\n  type: postgresql\n  hots: x\n", "did you mean host?"),
         ("unknowntype.yaml", "database:\n  type: postgress\n", "did you mean postgresql?"),
         ("notype.yaml", "thing:\n  colour: blue\n", "type is missing"),
@@ -247,12 +284,19 @@ import Testing
     @Test func binaryNonUTF8AndHugeFilesAreRefusedBeforeParsing() {
         let dir = TemporaryDirectory()
         let binary = dir.write("bin.yaml", data: Data([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01]))
-        #expect(loadError { try ConfigurationLoader.testing().load(path: binary) }?.description.contains("binary") == true)
+        #expect(
+            loadError { try ConfigurationLoader.testing().load(path: binary) }?.description.contains("binary") == true
+        )
         let latin1 = dir.write("latin.yaml", data: Data("database:\n  host: caf\u{e9}\n".data(using: .isoLatin1)!))
-        #expect(loadError { try ConfigurationLoader.testing().load(path: latin1) }?.description.contains("not UTF-8") == true)
+        #expect(
+            loadError { try ConfigurationLoader.testing().load(path: latin1) }?.description.contains("not UTF-8")
+                == true
+        )
         let huge = dir.write("huge.yaml", data: Data(repeating: UInt8(ascii: "#"), count: 50 << 20))
         let error = loadError { try ConfigurationLoader.testing().load(path: huge) }
-        #expect(error?.description.contains("over 1024 KiB") == true || error?.description.contains("are refused") == true)
+        #expect(
+            error?.description.contains("over 1024 KiB") == true || error?.description.contains("are refused") == true
+        )
     }
 
     @Test func aServiceDefinedInTwoFilesNamesBoth() {
@@ -268,7 +312,11 @@ import Testing
         let dir = TemporaryDirectory()
         let configuration = try ConfigurationLoader.testing().load(path: dir.path)
         #expect(configuration.services.isEmpty)
-        #expect(loadError { try ConfigurationLoader.testing().load(path: dir.path + "/missing") }?.description.contains("no such file") == true)
+        #expect(
+            loadError { try ConfigurationLoader.testing().load(path: dir.path + "/missing") }?.description.contains(
+                "no such file"
+            ) == true
+        )
     }
 
     @Test func everyDesignTypeIsAccepted() throws {

@@ -89,7 +89,12 @@ import Testing
         await clock.runUntilIdle()
         #expect(try await slow.value == ["done": true], "the service's 5 s deadline does not cut a transfer short")
         let bounded = Task {
-            try await manager.execute(service: "files", operation: "move", input: [:], options: .init(deadline: .seconds(10)))
+            try await manager.execute(
+                service: "files",
+                operation: "move",
+                input: [:],
+                options: .init(deadline: .seconds(10))
+            )
         }
         await clock.runUntilIdle()
         let error = await #expect(throws: IntegrationError.self) { try await bounded.value }

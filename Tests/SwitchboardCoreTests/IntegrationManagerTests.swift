@@ -195,10 +195,19 @@ import Testing
         let clock = TestClock()
         let manager = manager(clock)
         let adapter = ScriptedIntegration(steps: [])
-        try manager.register(adapter, as: "svc", policy: policy { $0.rateLimit = .init(limit: 1, window: .seconds(100)) })
+        try manager.register(
+            adapter,
+            as: "svc",
+            policy: policy { $0.rateLimit = .init(limit: 1, window: .seconds(100)) }
+        )
         _ = try await manager.execute(service: "svc", operation: "read", input: [:])
         let error = await #expect(throws: IntegrationError.self) {
-            try await manager.execute(service: "svc", operation: "read", input: [:], options: .init(maximumWait: .seconds(1)))
+            try await manager.execute(
+                service: "svc",
+                operation: "read",
+                input: [:],
+                options: .init(maximumWait: .seconds(1))
+            )
         }
         #expect(error?.code == .rateLimited)
         #expect(error?.retryAfter == .seconds(100))
@@ -329,9 +338,18 @@ import Testing
     @Test func aCallOptionDeadlineOverridesThePolicy() async throws {
         let clock = TestClock()
         let manager = manager(clock)
-        try manager.register(ScriptedIntegration(steps: [.hang]), as: "svc", policy: policy { $0.deadline = .seconds(30) })
+        try manager.register(
+            ScriptedIntegration(steps: [.hang]),
+            as: "svc",
+            policy: policy { $0.deadline = .seconds(30) }
+        )
         let task = Task {
-            try await manager.execute(service: "svc", operation: "read", input: [:], options: .init(deadline: .seconds(2)))
+            try await manager.execute(
+                service: "svc",
+                operation: "read",
+                input: [:],
+                options: .init(deadline: .seconds(2))
+            )
         }
         await clock.waitForSleepers(2)
         #expect(clock.nextDeadline == .seconds(2))
@@ -407,7 +425,11 @@ import Testing
         let logs = InMemoryLogHandler()
         let metrics = TestMetrics()
         let manager = manager(clock, logger: Logger(label: "t", factory: { _ in logs }), metrics: metrics)
-        try manager.register(ScriptedIntegration(steps: [.fail(.status(502, message: "bad gateway"))]), as: "svc", policy: policy())
+        try manager.register(
+            ScriptedIntegration(steps: [.fail(.status(502, message: "bad gateway"))]),
+            as: "svc",
+            policy: policy()
+        )
         _ = await drive(clock) { try await manager.execute(service: "svc", operation: "read", input: [:]) }
         let retry = try #require(logs.entries.first { $0.message == "retrying after transient error" })
         #expect(retry.metadata[LogKey.service] == "svc")
@@ -442,9 +464,13 @@ import Testing
             .fail(.status(503, message: "x")), .succeed(["get": true]), .fail(.status(503, message: "x")),
         ])
         try manager.register(HTTPLike(script: script), as: "api", policy: policy())
-        let get = await drive(clock) { try await manager.execute(service: "api", operation: "request", input: ["method": "GET"]) }
+        let get = await drive(clock) {
+            try await manager.execute(service: "api", operation: "request", input: ["method": "GET"])
+        }
         #expect(try get.get() == ["get": true])
-        let post = await drive(clock) { try await manager.execute(service: "api", operation: "request", input: ["method": "POST"]) }
+        let post = await drive(clock) {
+            try await manager.execute(service: "api", operation: "request", input: ["method": "POST"])
+        }
         #expect(post.failureValue != nil)
         #expect(script.attempts.count == 3)
     }

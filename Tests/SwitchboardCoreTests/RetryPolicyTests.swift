@@ -63,7 +63,9 @@ import Testing
 
 @Suite struct JSONParserTests {
     @Test func parsesEveryKindOfValue() throws {
-        let value = try JSONValue.parse(#" {"a": [1, -2, 3.5, 1e3, true, false, null], "s": "x\"\\\/\n\u00e9\ud83d\ude00", "o": {}} "#)
+        let value = try JSONValue.parse(
+            #" {"a": [1, -2, 3.5, 1e3, true, false, null], "s": "x\"\\\/\n\u00e9\ud83d\ude00", "o": {}} "#
+        )
         #expect(value["a"] == [1, -2, 3.5, 1000.0, true, false, nil])
         #expect(value["s"] == "x\"\\/\né😀")
         #expect(value["o"] == [:])
@@ -72,12 +74,16 @@ import Testing
         #expect(try JSONValue.parse(#""plain""#) == "plain")
     }
 
-    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"\u{01}\"", "[1] x", "\"\\ud800\"", "{\"a\":1,}"])
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"\u{01}\"", "[1] x", "\"\\ud800\"", "{\"a\":1,}",
+    ])
     func refusesInvalidJSONWithAPosition(text: String) {
         #expect(throws: IntegrationError.self) { try JSONValue.parse(text) }
-        let message = (try? JSONValue.parse(text)).map { _ in "" } ?? {
-            do { _ = try JSONValue.parse(text); return "" } catch { return "\(error)" }
-        }()
+        let message =
+            (try? JSONValue.parse(text)).map { _ in "" }
+            ?? {
+                do { _ = try JSONValue.parse(text); return "" } catch { return "\(error)" }
+            }()
         #expect(message.contains("line 1, column"))
     }
 

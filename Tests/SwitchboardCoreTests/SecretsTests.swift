@@ -47,7 +47,8 @@ import Testing
             Issue.record("expected a failure")
             return
         }
-        let rendered = [String(describing: error), String(reflecting: error)]
+        let rendered =
+            [String(describing: error), String(reflecting: error)]
             + logs.entries.map { "\($0.message) \($0.metadata)" }
         #expect(logs.entries.count > 3)
         for text in rendered { #expect(!text.contains("tok-SECRET-123"), "\(text)") }

@@ -23,13 +23,23 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             yaml = "db:\n  type: sqlite\n  path: \(directory)/test.sqlite\n  max_rows: 50\n"
         case .postgresql:
             guard environment["PGPORT"] != nil else {
-                throw IntegrationError(code: .invalidConfiguration, message: "PGPORT is not set: run the tests with scripts/test (it starts PostgreSQL)")
+                throw IntegrationError(
+                    code: .invalidConfiguration,
+                    message: "PGPORT is not set: run the tests with scripts/test (it starts PostgreSQL)"
+                )
             }
             yaml = "db:\n  type: postgresql\n  max_rows: 50\n  statement_timeout_ms: 5000\n"
         }
         let file = directory + "/switchboard.yaml"
-        _ = FileManager.default.createFile(atPath: file, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
-        let configuration = try ConfigurationLoader(registry: SchemaRegistry(families: [DatabaseAdapters.family]), environment: environment).load(path: file)
+        _ = FileManager.default.createFile(
+            atPath: file,
+            contents: Data(yaml.utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
+        let configuration = try ConfigurationLoader(
+            registry: SchemaRegistry(families: [DatabaseAdapters.family]),
+            environment: environment
+        ).load(path: file)
         let manager = IntegrationManager()
         try manager.bootstrap(
             configuration: configuration,
@@ -47,9 +57,11 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let ddl: String
         switch self {
         case .sqlite:
-            ddl = "CREATE TABLE \(name) (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL, age INTEGER, active BOOLEAN, meta JSON, photo BLOB, balance NUMERIC, born DATE)"
+            ddl =
+                "CREATE TABLE \(name) (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL, age INTEGER, active BOOLEAN, meta JSON, photo BLOB, balance NUMERIC, born DATE)"
         case .postgresql:
-            ddl = "CREATE TABLE \(name) (id serial PRIMARY KEY, email text UNIQUE NOT NULL, age integer, active boolean, meta jsonb, photo bytea, balance numeric(12,2), born date)"
+            ddl =
+                "CREATE TABLE \(name) (id serial PRIMARY KEY, email text UNIQUE NOT NULL, age integer, active boolean, meta jsonb, photo bytea, balance numeric(12,2), born date)"
         }
         _ = try await manager.execute(service: "db", operation: "execute_query", input: ["query": .string(ddl)])
     }
@@ -65,13 +77,17 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let (manager, _) = try backend.manager()
         let table = Backend.table("people")
         try await backend.createPeople(table, on: manager)
-        let inserted = try await call(manager, "insert_record", [
-            "table": .string(table),
-            "data": [
-                "email": "ann@example.com", "age": 41, "active": true, "meta": ["team": "blue", "n": [1, 2]],
-                "photo": "AAEC/w==", "balance": "1234.50", "born": "1985-03-04",
-            ],
-        ])
+        let inserted = try await call(
+            manager,
+            "insert_record",
+            [
+                "table": .string(table),
+                "data": [
+                    "email": "ann@example.com", "age": 41, "active": true, "meta": ["team": "blue", "n": [1, 2]],
+                    "photo": "AAEC/w==", "balance": "1234.50", "born": "1985-03-04",
+                ],
+            ]
+        )
         #expect(inserted["email"] == "ann@example.com")
         #expect(inserted["age"] == 41)
         #expect(inserted["active"] == true)
@@ -79,23 +95,39 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(inserted["photo"] == "AAEC/w==")
         #expect(inserted["born"] == "1985-03-04")
         #expect(inserted["balance"]?.stringValue?.hasPrefix("1234.5") == true)
-        _ = try await call(manager, "insert_record", ["table": .string(table), "data": ["email": "bo@example.com", "age": 30]])
-        let selected = try await call(manager, "select_records", [
-            "table": .string(table), "where": ["active": true], "order_by": "-age", "limit": 10,
-        ])
+        _ = try await call(
+            manager,
+            "insert_record",
+            ["table": .string(table), "data": ["email": "bo@example.com", "age": 30]]
+        )
+        let selected = try await call(
+            manager,
+            "select_records",
+            [
+                "table": .string(table), "where": ["active": true], "order_by": "-age", "limit": 10,
+            ]
+        )
         #expect(selected["row_count"] == 1)
         #expect(selected["rows"]?.arrayValue?.first?["email"] == "ann@example.com")
         let ordered = try await call(manager, "select_records", ["table": .string(table), "order_by": ["age"]])
         #expect(ordered["rows"]?.arrayValue?.compactMap { $0["age"]?.intValue } == [30, 41])
-        let updated = try await call(manager, "update_record", [
-            "table": .string(table), "where": ["email": "bo@example.com"], "data": ["age": 31, "active": false],
-        ])
+        let updated = try await call(
+            manager,
+            "update_record",
+            [
+                "table": .string(table), "where": ["email": "bo@example.com"], "data": ["age": 31, "active": false],
+            ]
+        )
         #expect(updated == ["row_count": 1])
         let inList = try await call(manager, "select_records", ["table": .string(table), "where": ["age": [31, 41]]])
         #expect(inList["row_count"] == 2)
         let nulls = try await call(manager, "select_records", ["table": .string(table), "where": ["meta": nil]])
         #expect(nulls["row_count"] == 1)
-        let deleted = try await call(manager, "delete_records", ["table": .string(table), "where": ["email": "bo@example.com"]])
+        let deleted = try await call(
+            manager,
+            "delete_records",
+            ["table": .string(table), "where": ["email": "bo@example.com"]]
+        )
         #expect(deleted == ["row_count": 1])
         let all = try await call(manager, "delete_records", ["table": .string(table), "all": true])
         #expect(all == ["row_count": 1])
@@ -107,18 +139,36 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let (manager, _) = try backend.manager()
         let table = Backend.table("people")
         try await backend.createPeople(table, on: manager)
-        _ = try await call(manager, "insert_record", ["table": .string(table), "data": ["email": .string("x'); DROP TABLE \(table); --"), "age": 7]])
-        let positional = try await call(manager, "execute_query", [
-            "query": .string("SELECT email, age FROM \(table) WHERE age = $1 AND email LIKE $2"), "params": [7, "x%"],
-        ])
+        _ = try await call(
+            manager,
+            "insert_record",
+            ["table": .string(table), "data": ["email": .string("x'); DROP TABLE \(table); --"), "age": 7]]
+        )
+        let positional = try await call(
+            manager,
+            "execute_query",
+            [
+                "query": .string("SELECT email, age FROM \(table) WHERE age = $1 AND email LIKE $2"),
+                "params": [7, "x%"],
+            ]
+        )
         #expect(positional["row_count"] == 1)
         #expect(positional["rows"]?.arrayValue?.first?["email"] == .string("x'); DROP TABLE \(table); --"))
-        let named = try await call(manager, "execute_query", [
-            "query": .string("SELECT age FROM \(table) WHERE age = :age OR age = :age -- :not_a_param\n"), "params": ["age": 7],
-        ])
+        let named = try await call(
+            manager,
+            "execute_query",
+            [
+                "query": .string("SELECT age FROM \(table) WHERE age = :age OR age = :age -- :not_a_param\n"),
+                "params": ["age": 7],
+            ]
+        )
         #expect(named["rows"] == [["age": 7]])
         let missing = await #expect(throws: IntegrationError.self) {
-            try await call(manager, "execute_query", ["query": .string("SELECT * FROM \(table) WHERE age = :age"), "params": ["agee": 1]])
+            try await call(
+                manager,
+                "execute_query",
+                ["query": .string("SELECT * FROM \(table) WHERE age = :age"), "params": ["agee": 1]]
+            )
         }
         #expect(missing?.code == .invalidInput)
         try await manager.shutdown()
@@ -152,7 +202,11 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let table = Backend.table("people")
         try await backend.createPeople(table, on: manager)
         let wrongType = await #expect(throws: IntegrationError.self) {
-            try await call(manager, "insert_record", ["table": .string(table), "data": ["email": "a@b.c", "age": "old"]])
+            try await call(
+                manager,
+                "insert_record",
+                ["table": .string(table), "data": ["email": "a@b.c", "age": "old"]]
+            )
         }
         #expect(wrongType?.message.contains("column age") == true)
         let noTable = await #expect(throws: IntegrationError.self) {
@@ -185,28 +239,57 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let (manager, _) = try backend.manager()
         let table = Backend.table("people")
         try await backend.createPeople(table, on: manager)
-        let first = try await call(manager, "upsert_record", ["table": .string(table), "data": ["email": "u@example.com", "age": 1], "conflict_columns": ["email"]])
-        let second = try await call(manager, "upsert_record", ["table": .string(table), "data": ["email": "u@example.com", "age": 2], "conflict_columns": ["email"]])
+        let first = try await call(
+            manager,
+            "upsert_record",
+            ["table": .string(table), "data": ["email": "u@example.com", "age": 1], "conflict_columns": ["email"]]
+        )
+        let second = try await call(
+            manager,
+            "upsert_record",
+            ["table": .string(table), "data": ["email": "u@example.com", "age": 2], "conflict_columns": ["email"]]
+        )
         #expect(first["id"] == second["id"])
         #expect(second["age"] == 2)
         let placeholder = backend == .sqlite ? "?1" : "$1"
         let failed = await #expect(throws: IntegrationError.self) {
-            try await call(manager, "transaction", [
-                "statements": [
-                    ["query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"), "params": ["t1@example.com"]],
-                    ["query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"), "params": ["u@example.com"]],
+            try await call(
+                manager,
+                "transaction",
+                [
+                    "statements": [
+                        [
+                            "query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"),
+                            "params": ["t1@example.com"],
+                        ],
+                        [
+                            "query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"),
+                            "params": ["u@example.com"],
+                        ],
+                    ]
                 ]
-            ])
+            )
         }
         #expect(failed?.code == .conflict)
-        let after = try await call(manager, "select_records", ["table": .string(table), "where": ["email": "t1@example.com"]])
+        let after = try await call(
+            manager,
+            "select_records",
+            ["table": .string(table), "where": ["email": "t1@example.com"]]
+        )
         #expect(after["row_count"] == 0, "the first insert was rolled back")
-        let ok = try await call(manager, "transaction", [
-            "statements": [
-                ["query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"), "params": ["t2@example.com"]],
-                ["query": .string("SELECT count(*) AS n FROM \(table)")],
+        let ok = try await call(
+            manager,
+            "transaction",
+            [
+                "statements": [
+                    [
+                        "query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"),
+                        "params": ["t2@example.com"],
+                    ],
+                    ["query": .string("SELECT count(*) AS n FROM \(table)")],
+                ]
             ]
-        ])
+        )
         #expect(ok["results"]?.arrayValue?.last?["rows"]?.arrayValue?.first?["n"] == 2)
         try await manager.shutdown()
     }
@@ -218,7 +301,10 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         try await backend.createPeople(table, on: manager)
         let placeholder = backend == .sqlite ? "?1" : "$1"
         let statements: [JSONValue] = (0..<60).map { i in
-            ["query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"), "params": [.string("p\(i)@example.com")]]
+            [
+                "query": .string("INSERT INTO \(table) (email) VALUES (\(placeholder))"),
+                "params": [.string("p\(i)@example.com")],
+            ]
         }
         _ = try await call(manager, "transaction", ["statements": .array(statements)])
         let error = await #expect(throws: IntegrationError.self) {
@@ -229,9 +315,13 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try await call(manager, "execute_query", ["query": .string("SELECT * FROM \(table)")])
         }
         #expect(raw?.message.contains("max_rows") == true)
-        let bulk = try await call(manager, "insert_records", [
-            "table": .string(table), "rows": [["email": "b1@example.com", "age": 1], ["email": "b2@example.com"]],
-        ])
+        let bulk = try await call(
+            manager,
+            "insert_records",
+            [
+                "table": .string(table), "rows": [["email": "b1@example.com", "age": 1], ["email": "b2@example.com"]],
+            ]
+        )
         #expect(bulk == ["row_count": 2])
         let limited = try await call(manager, "select_records", ["table": .string(table), "limit": 5])
         #expect(limited["row_count"] == 5)
@@ -246,11 +336,22 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let file = directory + "/s.yaml"
         _ = FileManager.default.createFile(
             atPath: file,
-            contents: Data("db: {type: postgresql, host: 127.0.0.1, port: 1, username: u, password: p, database: d, tls: disable}\nintegrations:\n  db: {deadline_s: 2, retry_attempts: 1}\n".utf8)
+            contents: Data(
+                "db: {type: postgresql, host: 127.0.0.1, port: 1, username: u, password: p, database: d, tls: disable}\nintegrations:\n  db: {deadline_s: 2, retry_attempts: 1}\n"
+                    .utf8
+            )
         )
-        let configuration = try ConfigurationLoader(registry: SchemaRegistry(families: [DatabaseAdapters.family]), environment: [:]).load(path: file)
+        let configuration = try ConfigurationLoader(
+            registry: SchemaRegistry(families: [DatabaseAdapters.family]),
+            environment: [:]
+        ).load(path: file)
         let manager = IntegrationManager()
-        try manager.bootstrap(configuration: configuration, factories: DatabaseAdapters.factories, embedded: [], environment: AdapterEnvironment(dataDirectory: directory))
+        try manager.bootstrap(
+            configuration: configuration,
+            factories: DatabaseAdapters.factories,
+            embedded: [],
+            environment: AdapterEnvironment(dataDirectory: directory)
+        )
         let started = ContinuousClock.now
         let error = await #expect(throws: IntegrationError.self) {
             try await manager.execute(service: "db", operation: "execute_query", input: ["query": "SELECT 1"])
@@ -275,11 +376,22 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let file = directory + "/s.yaml"
         _ = FileManager.default.createFile(
             atPath: file,
-            contents: Data("db: {type: postgresql, host: 127.0.0.1, port: \(port), username: switchboard, password: wrong-pw-123, database: switchboard}\nintegrations:\n  db: {deadline_s: 20}\n".utf8)
+            contents: Data(
+                "db: {type: postgresql, host: 127.0.0.1, port: \(port), username: switchboard, password: wrong-pw-123, database: switchboard}\nintegrations:\n  db: {deadline_s: 20}\n"
+                    .utf8
+            )
         )
-        let configuration = try ConfigurationLoader(registry: SchemaRegistry(families: [DatabaseAdapters.family]), environment: [:]).load(path: file)
+        let configuration = try ConfigurationLoader(
+            registry: SchemaRegistry(families: [DatabaseAdapters.family]),
+            environment: [:]
+        ).load(path: file)
         let manager = IntegrationManager()
-        try manager.bootstrap(configuration: configuration, factories: DatabaseAdapters.factories, embedded: [], environment: AdapterEnvironment(dataDirectory: directory))
+        try manager.bootstrap(
+            configuration: configuration,
+            factories: DatabaseAdapters.factories,
+            embedded: [],
+            environment: AdapterEnvironment(dataDirectory: directory)
+        )
         let error = await #expect(throws: IntegrationError.self) {
             try await manager.execute(service: "db", operation: "execute_query", input: ["query": "SELECT 1"])
         }
@@ -296,9 +408,14 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     @Test func aWriteIsNeverReportedLateAndThenCommitted() async throws {
         let (manager, _) = try Backend.sqlite.manager()
         let table = Backend.table("slow")
-        _ = try await manager.execute(service: "db", operation: "execute_query", input: ["query": .string("CREATE TABLE \(table) (i INTEGER)")])
+        _ = try await manager.execute(
+            service: "db",
+            operation: "execute_query",
+            input: ["query": .string("CREATE TABLE \(table) (i INTEGER)")]
+        )
         // Long enough (hundreds of milliseconds) to outlast a 20 ms deadline.
-        let insert = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500000) INSERT INTO \(table) SELECT i FROM n"
+        let insert =
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500000) INSERT INTO \(table) SELECT i FROM n"
         let outcome = await Result(catching: {
             try await manager.execute(
                 service: "db",
@@ -325,7 +442,10 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try await manager.execute(
                 service: "db",
                 operation: "execute_query",
-                input: ["query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000) SELECT count(*) AS c FROM n"],
+                input: [
+                    "query":
+                        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000) SELECT count(*) AS c FROM n"
+                ],
                 options: .init(deadline: .milliseconds(20))
             )
         }

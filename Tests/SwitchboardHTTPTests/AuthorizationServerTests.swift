@@ -36,8 +36,15 @@ import Testing
             var request = HTTPClientRequest(url: tokenURL)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            request.headers.add(name: "Authorization", value: "Basic " + Data("\(clientID):\(clientSecret)".utf8).base64EncodedString())
-            request.body = .bytes(ByteBuffer(string: "grant_type=password&username=\(user)&password=\(password)&scope=openid%20offline_access"))
+            request.headers.add(
+                name: "Authorization",
+                value: "Basic " + Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()
+            )
+            request.body = .bytes(
+                ByteBuffer(
+                    string: "grant_type=password&username=\(user)&password=\(password)&scope=openid%20offline_access"
+                )
+            )
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
             let body = try await response.body.collect(upTo: 1 << 20)
             return try #require(try JSONValue.parse(Data(body.readableBytesView))["refresh_token"]?.stringValue)
@@ -47,16 +54,19 @@ import Testing
     @Test func clientCredentialsFromTheRealServerReachTheAPI() async throws {
         let server = try Server()
         let api = try await protectedAPI { $0.split(separator: ".").count == 3 }  // a signed JWT
-        let harness = try Harness(yaml: """
-            api:
-              type: http
-              base_url: \(api.baseURL)
-              auth_type: oauth2
-              grant_type: client_credentials
-              client_id: \(server.clientID)
-              client_secret: ${OAUTH_SECRET}
-              token_uri: \(server.tokenURL)
-            """, environment: ["OAUTH_SECRET": server.clientSecret])
+        let harness = try Harness(
+            yaml: """
+                api:
+                  type: http
+                  base_url: \(api.baseURL)
+                  auth_type: oauth2
+                  grant_type: client_credentials
+                  client_id: \(server.clientID)
+                  client_secret: ${OAUTH_SECRET}
+                  token_uri: \(server.tokenURL)
+                """,
+            environment: ["OAUTH_SECRET": server.clientSecret]
+        )
         #expect(try await harness.call(["path": "/me"])["status"] == 200)
         #expect(try await harness.call(["path": "/me"])["status"] == 200)
         #expect(api.requests.count == 2)
@@ -69,31 +79,42 @@ import Testing
         let initial = try await server.refreshToken()
         let api = try await protectedAPI { $0.split(separator: ".").count == 3 }
         let store = InMemoryTokenStore()
-        let harness = try Harness(yaml: """
-            api:
-              type: http
-              base_url: \(api.baseURL)
-              auth_type: oauth2
-              client_id: \(server.clientID)
-              client_secret: \(server.clientSecret)
-              token_uri: \(server.tokenURL)
-              refresh_token: ${START_TOKEN}
-            """, store: store, environment: ["START_TOKEN": initial])
+        let harness = try Harness(
+            yaml: """
+                api:
+                  type: http
+                  base_url: \(api.baseURL)
+                  auth_type: oauth2
+                  client_id: \(server.clientID)
+                  client_secret: \(server.clientSecret)
+                  token_uri: \(server.tokenURL)
+                  refresh_token: ${START_TOKEN}
+                """,
+            store: store,
+            environment: ["START_TOKEN": initial]
+        )
         #expect(try await harness.call(["path": "/a"])["status"] == 200)
         let first = try #require(try await store.load(service: "api"))
         #expect(first.refreshToken != nil && first.refreshToken != initial, "the server rotated the refresh token")
         // Force a second refresh: it must use the rotated token (the initial one is now spent).
-        try await store.save(TokenSet(accessToken: "expired", refreshToken: first.refreshToken, expiresAt: .distantPast), service: "api")
-        let again = try Harness(yaml: """
-            api:
-              type: http
-              base_url: \(api.baseURL)
-              auth_type: oauth2
-              client_id: \(server.clientID)
-              client_secret: \(server.clientSecret)
-              token_uri: \(server.tokenURL)
-              refresh_token: ${START_TOKEN}
-            """, store: store, environment: ["START_TOKEN": initial])
+        try await store.save(
+            TokenSet(accessToken: "expired", refreshToken: first.refreshToken, expiresAt: .distantPast),
+            service: "api"
+        )
+        let again = try Harness(
+            yaml: """
+                api:
+                  type: http
+                  base_url: \(api.baseURL)
+                  auth_type: oauth2
+                  client_id: \(server.clientID)
+                  client_secret: \(server.clientSecret)
+                  token_uri: \(server.tokenURL)
+                  refresh_token: ${START_TOKEN}
+                """,
+            store: store,
+            environment: ["START_TOKEN": initial]
+        )
         #expect(try await again.call(["path": "/b"])["status"] == 200)
         #expect(try await store.load(service: "api")?.refreshToken != first.refreshToken)
         await harness.shutdown()
@@ -104,16 +125,18 @@ import Testing
     @Test func aWrongClientSecretIsAClearError() async throws {
         let server = try Server()
         let api = try await protectedAPI { _ in true }
-        let harness = try Harness(yaml: """
-            api:
-              type: http
-              base_url: \(api.baseURL)
-              auth_type: oauth2
-              grant_type: client_credentials
-              client_id: \(server.clientID)
-              client_secret: not-the-secret
-              token_uri: \(server.tokenURL)
-            """)
+        let harness = try Harness(
+            yaml: """
+                api:
+                  type: http
+                  base_url: \(api.baseURL)
+                  auth_type: oauth2
+                  grant_type: client_credentials
+                  client_id: \(server.clientID)
+                  client_secret: not-the-secret
+                  token_uri: \(server.tokenURL)
+                """
+        )
         let error = await #expect(throws: IntegrationError.self) { try await harness.call(["path": "/me"]) }
         #expect(error?.code == .unauthorized)
         #expect(error?.description.contains("invalid_client") == true)

@@ -9,16 +9,21 @@ import Testing
 @Suite struct HTTPAdapterTests {
     @Test func requestBuildsTheURLAndReturnsStatusHeadersAndJSON() async throws {
         let server = try await TestHTTPServer(handler: echo)
-        let harness = try Harness(yaml: """
-            api:
-              type: http
-              base_url: \(server.baseURL)/v1/
-              headers: {X-Team: blue}
-            """)
-        let output = try await harness.call([
-            "method": "post", "path": "/items?lang=en", "query": ["q": "a b", "tag": ["x", "y"]],
-            "headers": ["X-Trace": "t1"], "body": ["name": "n"],
-        ], key: "k-1")
+        let harness = try Harness(
+            yaml: """
+                api:
+                  type: http
+                  base_url: \(server.baseURL)/v1/
+                  headers: {X-Team: blue}
+                """
+        )
+        let output = try await harness.call(
+            [
+                "method": "post", "path": "/items?lang=en", "query": ["q": "a b", "tag": ["x", "y"]],
+                "headers": ["X-Trace": "t1"], "body": ["name": "n"],
+            ],
+            key: "k-1"
+        )
         #expect(output["status"] == 200)
         let echoed = try #require(output["body"])
         #expect(echoed["method"] == "POST")
@@ -65,7 +70,10 @@ import Testing
 
     @Test func anAPIKeyMayGoInTheQuery() async throws {
         let server = try await TestHTTPServer(handler: echo)
-        let harness = try Harness(yaml: "api: {type: http, base_url: \"\(server.baseURL)\", auth_type: api_key, api_key: \"k/5 x\", api_key_query: key}")
+        let harness = try Harness(
+            yaml:
+                "api: {type: http, base_url: \"\(server.baseURL)\", auth_type: api_key, api_key: \"k/5 x\", api_key_query: key}"
+        )
         let output = try await harness.call(["path": "/q?a=1"])
         #expect(output["body"]?["uri"] == "/q?a=1&key=k%2F5%20x")
         await harness.shutdown()
@@ -84,7 +92,10 @@ import Testing
         let task = Task { try await harness.call(["path": "/x"]) }
         await clock.waitForSleepers(1)  // the backoff (the transport enforces the deadline itself)
         let sleeps = clock.sleeperDeadlines
-        #expect(sleeps.contains { $0 >= .seconds(2) && $0 < .seconds(30) }, "backoff waits at least Retry-After: \(sleeps)")
+        #expect(
+            sleeps.contains { $0 >= .seconds(2) && $0 < .seconds(30) },
+            "backoff waits at least Retry-After: \(sleeps)"
+        )
         #expect(server.requests.count == 1)
         clock.advance(by: .seconds(2))
         #expect(try await task.value["status"] == 200)
@@ -95,7 +106,9 @@ import Testing
 
     @Test func a503ThenSuccessIsRetriedForAGet() async throws {
         let count = Counter()
-        let server = try await TestHTTPServer { _ in count.next() == 1 ? .text(503, "busy") : .json(200, #"{"ok":true}"#) }
+        let server = try await TestHTTPServer { _ in
+            count.next() == 1 ? .text(503, "busy") : .json(200, #"{"ok":true}"#)
+        }
         let clock = TestClock()
         let harness = try Harness(yaml: "api: {type: http, base_url: \"\(server.baseURL)\"}", clock: clock)
         let task = Task { try await harness.call(["path": "/x"]) }
@@ -138,7 +151,11 @@ import Testing
         let port = server.port
         try await server.shutdown()
         let clock = TestClock()
-        let harness = try Harness(yaml: "api: {type: http, base_url: \"http://127.0.0.1:\(port)\"}\nintegrations:\n  api: {retry_attempts: 1}", clock: clock)
+        let harness = try Harness(
+            yaml:
+                "api: {type: http, base_url: \"http://127.0.0.1:\(port)\"}\nintegrations:\n  api: {retry_attempts: 1}",
+            clock: clock
+        )
         let task = Task { try await harness.call(["method": "POST", "path": "/x"]) }
         await clock.waitForSleepers(1)  // the backoff after the first refusal
         clock.advance(by: .seconds(1))
@@ -154,11 +171,13 @@ import Testing
 
     @Test func aSlowResponseTimesOut() async throws {
         let server = try await TestHTTPServer { _ in .delay(.seconds(2), .json(200, "{}")) }
-        let harness = try Harness(yaml: """
-            api: {type: http, base_url: "\(server.baseURL)", read_timeout_ms: 150}
-            integrations:
-              api: {retry_attempts: 0}
-            """)
+        let harness = try Harness(
+            yaml: """
+                api: {type: http, base_url: "\(server.baseURL)", read_timeout_ms: 150}
+                integrations:
+                  api: {retry_attempts: 0}
+                """
+        )
         let error = await #expect(throws: IntegrationError.self) { try await harness.call(["path": "/slow"]) }
         #expect(error?.code == .timeout)
         await harness.shutdown()
@@ -202,7 +221,9 @@ import Testing
                 ? .text(302, "", headers: [("Location", other.baseURL + "/landing")])
                 : request.path == "/here" ? .text(302, "", headers: [("Location", "/final")]) : await echo(request)
         }
-        let authed = try Harness(yaml: "api: {type: http, base_url: \"\(server.baseURL)\", auth_type: bearer, token: tok-9}")
+        let authed = try Harness(
+            yaml: "api: {type: http, base_url: \"\(server.baseURL)\", auth_type: bearer, token: tok-9}"
+        )
         let error = await #expect(throws: IntegrationError.self) { try await authed.call(["path": "/away"]) }
         #expect(error?.message.contains("redirect to another host") == true)
         #expect(other.requests.isEmpty, "the credentials never reached the other host")
@@ -220,9 +241,14 @@ import Testing
 
     @Test func errorBodiesAreTruncatedAndRedacted() async throws {
         let server = try await TestHTTPServer { _ in
-            .json(400, #"{"error":"bad","echo":"key=k-secret-99","access_token":"abc.def","detail":"\#(String(repeating: "z", count: 2000))"}"#)
+            .json(
+                400,
+                #"{"error":"bad","echo":"key=k-secret-99","access_token":"abc.def","detail":"\#(String(repeating: "z", count: 2000))"}"#
+            )
         }
-        let harness = try Harness(yaml: "api: {type: http, base_url: \"\(server.baseURL)\", auth_type: api_key, api_key: k-secret-99}")
+        let harness = try Harness(
+            yaml: "api: {type: http, base_url: \"\(server.baseURL)\", auth_type: api_key, api_key: k-secret-99}"
+        )
         let error = await #expect(throws: IntegrationError.self) { try await harness.call(["path": "/x"]) }
         let text = String(describing: error!) + String(reflecting: error!)
         #expect(error?.status == 400)

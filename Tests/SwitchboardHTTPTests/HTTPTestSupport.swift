@@ -3,6 +3,7 @@ import Logging
 import SwitchboardCore
 import SwitchboardHTTP
 import SwitchboardTesting
+import Synchronization
 
 /// Builds a manager whose services come from YAML, as the CLI does.
 struct Harness {
@@ -21,14 +22,21 @@ struct Harness {
         let directory = NSTemporaryDirectory() + "switchboard-http-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let file = directory + "/switchboard.yaml"
-        _ = FileManager.default.createFile(atPath: file, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: file,
+            contents: Data(yaml.utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
         transport = HTTPTransport(logger: logger)
         self.store = store
         self.clock = clock
         manager = IntegrationManager(clock: clock, logger: logger, random: { 0.5 })
         let adapters = HTTPAdapters(transport: transport, tokenStore: store, clock: clock)
-        let configuration = try ConfigurationLoader(registry: SchemaRegistry(families: [adapters.family]), environment: environment)
-            .load(path: file)
+        let configuration = try ConfigurationLoader(
+            registry: SchemaRegistry(families: [adapters.family]),
+            environment: environment
+        )
+        .load(path: file)
         try manager.bootstrap(
             configuration: configuration,
             factories: adapters.factories,
@@ -59,11 +67,13 @@ final class Counter: Sendable {
     var current: Int { value.current }
 }
 
-import Synchronization
-
 final class MutexCounter: Sendable {
     private let state = Mutex(0)
-    func next() -> Int { state.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        state.withLock {
+            $0 += 1; return $0
+        }
+    }
     var current: Int { state.withLock { $0 } }
 }
 

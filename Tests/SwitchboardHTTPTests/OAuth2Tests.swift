@@ -13,12 +13,17 @@ final class FakeTokenEndpoint: Sendable {
     let counter = Counter()
     let server: TestHTTPServer
 
-    init(expiresIn: Int = 3600, answer: (@Sendable (TestHTTPServer.Request) -> TestHTTPServer.Action?)? = nil) async throws {
+    init(expiresIn: Int = 3600, answer: (@Sendable (TestHTTPServer.Request) -> TestHTTPServer.Action?)? = nil)
+        async throws
+    {
         let counter = self.counter
         server = try await TestHTTPServer { request in
             if let custom = answer?(request) { return custom }
             let n = counter.next()
-            return .json(200, #"{"access_token":"at-\#(n)","token_type":"Bearer","expires_in":\#(expiresIn),"refresh_token":"rt-\#(n)","scope":"read write"}"#)
+            return .json(
+                200,
+                #"{"access_token":"at-\#(n)","token_type":"Bearer","expires_in":\#(expiresIn),"refresh_token":"rt-\#(n)","scope":"read write"}"#
+            )
         }
     }
 
@@ -58,7 +63,10 @@ func protectedAPI(_ valid: @escaping @Sendable (String) -> Bool) async throws ->
         let tokens = try await FakeTokenEndpoint()
         let api = try await protectedAPI { $0 == "at-1" }
         let store = InMemoryTokenStore()
-        try await store.save(TokenSet(accessToken: "old", refreshToken: "rt-0", expiresAt: Date(timeIntervalSinceNow: -60)), service: "api")
+        try await store.save(
+            TokenSet(accessToken: "old", refreshToken: "rt-0", expiresAt: Date(timeIntervalSinceNow: -60)),
+            service: "api"
+        )
         let harness = try Harness(yaml: yaml(api: api, tokens: tokens, maxConnections: 100), store: store)
         let statuses = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
             for _ in 0..<100 { group.addTask { try await harness.call(["path": "/data"])["status"] } }
@@ -70,8 +78,13 @@ func protectedAPI(_ valid: @escaping @Sendable (String) -> Bool) async throws ->
         #expect(tokens.grants.count == 1)
         let grant = try #require(tokens.grants.first)
         #expect(grant.form["grant_type"] == "refresh_token")
-        #expect(grant.form["refresh_token"] == "rt-0", "the stored (rotated) refresh token wins over the configured one")
-        #expect(grant.header("Authorization") == "Basic " + Data("my-client:my-secret-value".utf8).base64EncodedString())
+        #expect(
+            grant.form["refresh_token"] == "rt-0",
+            "the stored (rotated) refresh token wins over the configured one"
+        )
+        #expect(
+            grant.header("Authorization") == "Basic " + Data("my-client:my-secret-value".utf8).base64EncodedString()
+        )
         #expect(grant.form["client_secret"] == nil)
         #expect(try await store.load(service: "api")?.refreshToken == "rt-1", "the rotated refresh token is persisted")
         await harness.shutdown()
@@ -83,7 +96,10 @@ func protectedAPI(_ valid: @escaping @Sendable (String) -> Bool) async throws ->
         let tokens = try await FakeTokenEndpoint()
         let api = try await protectedAPI { _ in false }
         let store = InMemoryTokenStore()
-        try await store.save(TokenSet(accessToken: "at-0", refreshToken: "rt-0", expiresAt: Date(timeIntervalSinceNow: 3600)), service: "api")
+        try await store.save(
+            TokenSet(accessToken: "at-0", refreshToken: "rt-0", expiresAt: Date(timeIntervalSinceNow: 3600)),
+            service: "api"
+        )
         let harness = try Harness(yaml: yaml(api: api, tokens: tokens), store: store)
         let error = await #expect(throws: IntegrationError.self) { try await harness.call(["path": "/data"]) }
         #expect(error?.code == .unauthorized)
@@ -95,7 +111,9 @@ func protectedAPI(_ valid: @escaping @Sendable (String) -> Bool) async throws ->
     }
 
     @Test func aRejectedRefreshSaysToLogInAgain() async throws {
-        let tokens = try await FakeTokenEndpoint { _ in .json(400, #"{"error":"invalid_grant","error_description":"Token revoked"}"#) }
+        let tokens = try await FakeTokenEndpoint { _ in
+            .json(400, #"{"error":"invalid_grant","error_description":"Token revoked"}"#)
+        }
         let api = try await protectedAPI { _ in true }
         let harness = try Harness(yaml: yaml(api: api, tokens: tokens))
         let error = await #expect(throws: IntegrationError.self) { try await harness.call(["path": "/data"]) }
@@ -113,7 +131,10 @@ func protectedAPI(_ valid: @escaping @Sendable (String) -> Bool) async throws ->
         let tokens = try await FakeTokenEndpoint()
         let api = try await protectedAPI { $0 == "at-1" }
         let store = InMemoryTokenStore()
-        try await store.save(TokenSet(accessToken: "soon", refreshToken: "rt-0", expiresAt: Date(timeIntervalSinceNow: 30)), service: "api")
+        try await store.save(
+            TokenSet(accessToken: "soon", refreshToken: "rt-0", expiresAt: Date(timeIntervalSinceNow: 30)),
+            service: "api"
+        )
         let harness = try Harness(yaml: yaml(api: api, tokens: tokens), store: store)
         #expect(try await harness.call(["path": "/d"])["status"] == 200)
         #expect(api.requests.count == 1, "no 401 round trip: refreshed ahead of expiry")
@@ -126,18 +147,20 @@ func protectedAPI(_ valid: @escaping @Sendable (String) -> Bool) async throws ->
     @Test func clientCredentialsAndFormBodyClientAuthentication() async throws {
         let tokens = try await FakeTokenEndpoint()
         let api = try await protectedAPI { $0 == "at-1" }
-        let harness = try Harness(yaml: """
-            api:
-              type: http
-              base_url: \(api.baseURL)
-              auth_type: oauth2
-              grant_type: client_credentials
-              client_auth: post
-              client_id: svc
-              client_secret: svc-secret
-              token_uri: \(tokens.url)
-              scopes: [read, write]
-            """)
+        let harness = try Harness(
+            yaml: """
+                api:
+                  type: http
+                  base_url: \(api.baseURL)
+                  auth_type: oauth2
+                  grant_type: client_credentials
+                  client_auth: post
+                  client_id: svc
+                  client_secret: svc-secret
+                  token_uri: \(tokens.url)
+                  scopes: [read, write]
+                """
+        )
         #expect(try await harness.call(["path": "/d"])["status"] == 200)
         let grant = try #require(tokens.grants.first)
         #expect(grant.form["grant_type"] == "client_credentials")
@@ -162,14 +185,16 @@ func protectedAPI(_ valid: @escaping @Sendable (String) -> Bool) async throws ->
         ]
         _ = FileManager.default.createFile(atPath: keyFile, contents: Data(json.jsonString().utf8))
         let api = try await protectedAPI { $0 == "at-1" }
-        let harness = try Harness(yaml: """
-            api:
-              type: http
-              base_url: \(api.baseURL)
-              auth_type: service_account
-              service_account_file: \(keyFile)
-              scopes: ["https://www.googleapis.com/auth/calendar"]
-            """)
+        let harness = try Harness(
+            yaml: """
+                api:
+                  type: http
+                  base_url: \(api.baseURL)
+                  auth_type: service_account
+                  service_account_file: \(keyFile)
+                  scopes: ["https://www.googleapis.com/auth/calendar"]
+                """
+        )
         #expect(try await harness.call(["path": "/d"])["status"] == 200)
         let grant = try #require(tokens.grants.first)
         #expect(grant.form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer")
@@ -195,13 +220,19 @@ func protectedAPI(_ valid: @escaping @Sendable (String) -> Bool) async throws ->
     @Test func theFileStoreIsEncryptedOwnerOnlyAndReusedByALaterProcess() async throws {
         let dataDir = NSTemporaryDirectory() + "store-" + UUID().uuidString
         let first = try EncryptedFileTokenStore(dataDirectory: dataDir, environment: [:])
-        let tokens = TokenSet(accessToken: "at-plain-123", refreshToken: "rt-plain-456", expiresAt: Date(timeIntervalSinceNow: 3600))
+        let tokens = TokenSet(
+            accessToken: "at-plain-123",
+            refreshToken: "rt-plain-456",
+            expiresAt: Date(timeIntervalSinceNow: 3600)
+        )
         try await first.save(tokens, service: "api")
         let file = dataDir + "/tokens/api.json.enc"
         let raw = String(decoding: FileManager.default.contents(atPath: file)!, as: UTF8.self)
         #expect(raw.hasPrefix("enc:v1:"))
         #expect(!raw.contains("at-plain-123") && !raw.contains("rt-plain-456"))
-        let mode = { (path: String) in ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue ?? -1 }
+        let mode = { (path: String) in
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
         #expect(mode(file) == 0o600)
         #expect(mode(dataDir + "/tokens/token.key") == 0o600)
         #expect(mode(dataDir + "/tokens") == 0o700)
@@ -239,10 +270,16 @@ func protectedAPI(_ valid: @escaping @Sendable (String) -> Bool) async throws ->
         let error = await #expect(throws: IntegrationError.self) {
             try await harness.call(["method": "POST", "path": "/d"])
         }
-        let texts = logs.entries.map { "\($0.message) \($0.metadata)" } + [String(describing: error!), String(reflecting: error!)]
+        let texts =
+            logs.entries.map { "\($0.message) \($0.metadata)" } + [
+                String(describing: error!), String(reflecting: error!),
+            ]
         #expect(logs.entries.contains { $0.message == "http request" })
         for text in texts {
-            for secret in ["at-1", "rt-1", "rt-config", "my-secret-value", Data("my-client:my-secret-value".utf8).base64EncodedString()] {
+            for secret in [
+                "at-1", "rt-1", "rt-config", "my-secret-value",
+                Data("my-client:my-secret-value".utf8).base64EncodedString(),
+            ] {
                 #expect(!text.contains(secret), "\(secret) leaked: \(text)")
             }
         }

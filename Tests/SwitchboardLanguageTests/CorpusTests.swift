@@ -19,16 +19,22 @@ import Testing
         let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let text = object["text"] as? String, let now = object["now"] as? String, let zone = object["timezone"] as? String,
+                let text = object["text"] as? String, let now = object["now"] as? String,
+                let zone = object["timezone"] as? String,
                 let expect = object["expect"] as? [String: Any]
             else { return nil }
-            return Case(text: text, now: now, timezone: zone, expect: expect.mapValues { value -> any Sendable in
-                if let v = value as? String { return v }
-                if let v = value as? Bool { return v }
-                if let v = value as? Int { return v }
-                if let v = value as? [String] { return v }
-                return NSNull()
-            })
+            return Case(
+                text: text,
+                now: now,
+                timezone: zone,
+                expect: expect.mapValues { value -> any Sendable in
+                    if let v = value as? String { return v }
+                    if let v = value as? Bool { return v }
+                    if let v = value as? Int { return v }
+                    if let v = value as? [String] { return v }
+                    return NSNull()
+                }
+            )
         }
     }()
 

@@ -17,11 +17,13 @@ import Testing
     }
 
     static let pieces = [
-        "tomorrow", "at", "3pm", "next", "friday", "from", "2", "to", "4", "-", ":", "/", "30", "min", "for", "an", "hour",
+        "tomorrow", "at", "3pm", "next", "friday", "from", "2", "to", "4", "-", ":", "/", "30", "min", "for", "an",
+        "hour",
         "and", "a", "half", "with", "alice@example.com", "bob@", "@", "\"", "quarter", "past", "noon", "midnight", "in",
         "3", "days", "within", "by", "EOD", "March", "5th", "2026", "12", "31", "99", "0", "Feb", "29", "between", "am",
         "p.m.", "CET", "+", "1h30", "email", "schedule", "cancel", "subject:", "saying", "attach", "./x.pdf", "ሴ", "🙂",
-        "\u{0000}", "\u{200B}", "\n", ",", ".", "the", "day", "after", "end", "of", "month", "early", "mid", "late", "week",
+        "\u{0000}", "\u{200B}", "\n", ",", ".", "the", "day", "after", "end", "of", "month", "early", "mid", "late",
+        "week",
     ]
 
     @Test func randomAndMutatedInputsAlwaysGetAnAnswer() async {
@@ -33,7 +35,9 @@ import Testing
             // Share the cores with the suites that talk to real servers.
             if round % 25 == 0 { await Task.yield() }
             let count = Int(random.next() % 14)
-            var text = (0..<count).map { _ in random.pick(Self.pieces) }.joined(separator: random.next() % 3 == 0 ? "" : " ")
+            var text = (0..<count).map { _ in random.pick(Self.pieces) }.joined(
+                separator: random.next() % 3 == 0 ? "" : " "
+            )
             if random.next() % 4 == 0 {
                 // Mutate: random scalars spliced in.
                 var scalars = Array(text.unicodeScalars)

@@ -14,7 +14,10 @@ import Testing
         #expect(ReferenceTime.parse("2026-03-04T10:00:00", zone: ny)?.date == withOffset.date)
         #expect(ReferenceTime.parse("2026-03-04T10:00:00", zone: ny)?.offset == nil)
         #expect(ReferenceTime.parse("2026-07-04T10:00", zone: ny)?.date == Date(timeIntervalSince1970: 1_783_173_600))
-        for bad in ["2026-02-30T10:00:00Z", "2026-13-01", "tomorrow", "2026-03-04T25:00:00Z", "2026-03-04T10:00:00+5", "2026-03-04T10:00:00Zjunk", ""] {
+        for bad in [
+            "2026-02-30T10:00:00Z", "2026-13-01", "tomorrow", "2026-03-04T25:00:00Z", "2026-03-04T10:00:00+5",
+            "2026-03-04T10:00:00Zjunk", "",
+        ] {
             #expect(ReferenceTime.parse(bad, zone: .gmt) == nil, "\(bad)")
         }
     }

@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
 import SwitchboardCore
-@testable import SwitchboardStorage
 import Testing
+
+@testable import SwitchboardStorage
 
 /// AWS's SigV4 signing test suite (aws-c-auth's v4 set: header and presigned forms) and the S3 worked examples,
 /// copied into Fixtures/sigv4 (see Fixtures/sigv4/PROVENANCE.md).
@@ -10,7 +11,8 @@ import Testing
     static let suite: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/sigv4/suite")
 
     static var caseNames: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: suite.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: suite.path)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
     }
 
     struct ParsedRequest {
@@ -64,7 +66,10 @@ import Testing
     }
 
     static func read(_ name: String, _ file: String) throws -> String {
-        var text = try String(contentsOf: suite.appendingPathComponent(name).appendingPathComponent(file), encoding: .utf8)
+        var text = try String(
+            contentsOf: suite.appendingPathComponent(name).appendingPathComponent(file),
+            encoding: .utf8
+        )
         if text.hasSuffix("\n") { text.removeLast() }
         return text
     }
@@ -106,9 +111,16 @@ import Testing
         let context = try JSONDecoder().decode(Context.self, from: Data(try Self.read(name, "context.json").utf8))
         let request = Self.parse(try Self.read(name, "request.txt"))
         let date = try #require(ISO8601DateFormatter().date(from: context.timestamp))
-        let hash = context.sign_body ? SigV4Signer.hex(Array(SHA256.hash(data: request.body))) : SigV4Signer.emptyPayloadHash
+        let hash =
+            context.sign_body ? SigV4Signer.hex(Array(SHA256.hash(data: request.body))) : SigV4Signer.emptyPayloadHash
         let signed = Self.signer(context).sign(
-            .init(method: request.method, path: request.path, query: request.query, headers: request.headers, payloadHash: hash),
+            .init(
+                method: request.method,
+                path: request.path,
+                query: request.query,
+                headers: request.headers,
+                payloadHash: hash
+            ),
             date: date
         )
         #expect(signed.canonicalRequest == (try Self.read(name, "header-canonical-request.txt")))
@@ -123,11 +135,18 @@ import Testing
         let context = try JSONDecoder().decode(Context.self, from: Data(try Self.read(name, "context.json").utf8))
         let request = Self.parse(try Self.read(name, "request.txt"))
         let date = try #require(ISO8601DateFormatter().date(from: context.timestamp))
-        let hash = context.sign_body ? SigV4Signer.hex(Array(SHA256.hash(data: request.body))) : SigV4Signer.emptyPayloadHash
+        let hash =
+            context.sign_body ? SigV4Signer.hex(Array(SHA256.hash(data: request.body))) : SigV4Signer.emptyPayloadHash
         var signer = Self.signer(context)
         signer.signsPayloadHeader = false
         let signed = signer.presign(
-            .init(method: request.method, path: request.path, query: request.query, headers: request.headers, payloadHash: hash),
+            .init(
+                method: request.method,
+                path: request.path,
+                query: request.query,
+                headers: request.headers,
+                payloadHash: hash
+            ),
             date: date,
             expires: context.expiration_in_seconds
         )
@@ -176,7 +195,10 @@ import Testing
     static func query(_ text: String) -> [(String, String)] {
         text.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]).removingPercentEncoding!, parts.count > 1 ? String(parts[1]).removingPercentEncoding! : "")
+            return (
+                String(parts[0]).removingPercentEncoding!,
+                parts.count > 1 ? String(parts[1]).removingPercentEncoding! : ""
+            )
         }
     }
 
@@ -187,14 +209,19 @@ import Testing
         formatter.timeZone = TimeZone(identifier: "UTC")
         let date = try #require(formatter.date(from: examples.timestamp))
         let signer = SigV4Signer(
-            credentials: .init(accessKey: examples.credentials.access_key_id, secretKey: examples.credentials.secret_access_key),
+            credentials: .init(
+                accessKey: examples.credentials.access_key_id,
+                secretKey: examples.credentials.secret_access_key
+            ),
             region: examples.region,
             service: examples.service,
             normalizePath: false,
             signsPayloadHeader: true
         )
         for example in examples.header_auth_examples {
-            let headers = example.signed_headers_in_request.filter { $0.key != "x-amz-date" && $0.key != "x-amz-content-sha256" }
+            let headers = example.signed_headers_in_request.filter {
+                $0.key != "x-amz-date" && $0.key != "x-amz-content-sha256"
+            }
             let signed = signer.sign(
                 .init(
                     method: example.method,
@@ -210,7 +237,12 @@ import Testing
         }
         let presigned = examples.presigned_url_example
         let signed = signer.presign(
-            .init(method: "GET", path: presigned.canonical_uri, headers: [("host", "examplebucket.s3.amazonaws.com")], payloadHash: SigV4Signer.unsignedPayload),
+            .init(
+                method: "GET",
+                path: presigned.canonical_uri,
+                headers: [("host", "examplebucket.s3.amazonaws.com")],
+                payloadHash: SigV4Signer.unsignedPayload
+            ),
             date: date,
             expires: presigned.expires_seconds ?? 0
         )
@@ -227,17 +259,26 @@ import Testing
 
 @Suite struct S3AddressingTests {
     @Test func credentialsNeverPrintTheSecretOrToken() {
-        let credentials = SigV4Signer.Credentials(accessKey: "AKID", secretKey: "very-secret-key", sessionToken: "session-token-value")
+        let credentials = SigV4Signer.Credentials(
+            accessKey: "AKID",
+            secretKey: "very-secret-key",
+            sessionToken: "session-token-value"
+        )
         var settings = S3Storage.Settings(bucket: "b", credentials: credentials)
         settings.endpoint = "http://127.0.0.1:9000"
-        for text in [String(describing: credentials), String(reflecting: credentials), String(describing: settings), String(reflecting: settings)] {
+        for text in [
+            String(describing: credentials), String(reflecting: credentials), String(describing: settings),
+            String(reflecting: settings),
+        ] {
             #expect(!text.contains("very-secret-key"))
             #expect(!text.contains("session-token-value"))
         }
     }
 
     /// The presigned URL of `key` under `settings`, with the client shut down afterwards.
-    func presigned(_ settings: S3Storage.Settings, _ key: String = "x", method: PresignMethod = .get) async throws -> String {
+    func presigned(_ settings: S3Storage.Settings, _ key: String = "x", method: PresignMethod = .get) async throws
+        -> String
+    {
         let s3 = try S3Storage(settings: settings)
         let url = Result { try s3.presign(key, method: method, expiresIn: 60).url }
         try await s3.shutdown()
@@ -250,7 +291,11 @@ import Testing
         let url = try await presigned(S3Storage.Settings(bucket: "reports", credentials: credentials), "q3/a b+c.pdf")
         #expect(url.hasPrefix("https://reports.s3.us-east-1.amazonaws.com/q3/a%20b%2Bc.pdf?"), "\(url)")
         // A bucket with dots falls back to path-style; a custom endpoint is path-style unless told otherwise.
-        #expect(try await presigned(S3Storage.Settings(bucket: "my.reports", credentials: credentials)).hasPrefix("https://s3.us-east-1.amazonaws.com/my.reports/x?"))
+        #expect(
+            try await presigned(S3Storage.Settings(bucket: "my.reports", credentials: credentials)).hasPrefix(
+                "https://s3.us-east-1.amazonaws.com/my.reports/x?"
+            )
+        )
         var custom = S3Storage.Settings(bucket: "reports", credentials: credentials)
         custom.endpoint = "http://127.0.0.1:8333"
         #expect(try await presigned(custom, method: .put).hasPrefix("http://127.0.0.1:8333/reports/x?"))

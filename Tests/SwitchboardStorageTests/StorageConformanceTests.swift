@@ -3,9 +3,10 @@ import Crypto
 import Foundation
 import NIOCore
 import SwitchboardCore
-@testable import SwitchboardStorage
 import Synchronization
 import Testing
+
+@testable import SwitchboardStorage
 
 /// One suite, run against the local directory and the real S3-compatible server (`scripts/services up
 /// seaweedfs`; the test command exports S3_ENDPOINT, ... and these tests fail without them).
@@ -24,7 +25,10 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
     static func s3Environment() throws -> [String: String] {
         let environment = ProcessInfo.processInfo.environment
         guard environment["S3_ENDPOINT"] != nil else {
-            throw IntegrationError(code: .invalidConfiguration, message: "S3_ENDPOINT is not set: run the tests with scripts/test (it starts SeaweedFS)")
+            throw IntegrationError(
+                code: .invalidConfiguration,
+                message: "S3_ENDPOINT is not set: run the tests with scripts/test (it starts SeaweedFS)"
+            )
         }
         return environment
     }
@@ -51,10 +55,17 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
                 """
         }
         let file = directory + "/switchboard.yaml"
-        _ = FileManager.default.createFile(atPath: file, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: file,
+            contents: Data(yaml.utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
         let manager = IntegrationManager()
         try manager.bootstrap(
-            configuration: try ConfigurationLoader(registry: SchemaRegistry(families: [StorageAdapters.family]), environment: environment).load(path: file),
+            configuration: try ConfigurationLoader(
+                registry: SchemaRegistry(families: [StorageAdapters.family]),
+                environment: environment
+            ).load(path: file),
             factories: StorageAdapters.factories,
             embedded: [],
             environment: AdapterEnvironment(dataDirectory: directory)
@@ -80,11 +91,19 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         try Data().write(to: URL(fileURLWithPath: directory + "/empty.txt"))
         let odd = "\(folder)/sub dir/Q3 plan + ünïcødé ሴ (final).txt"
 
-        let stored = try await call(manager, "upload_file", ["file_path": .string(directory + "/report.txt"), "destination": .string(odd)])
+        let stored = try await call(
+            manager,
+            "upload_file",
+            ["file_path": .string(directory + "/report.txt"), "destination": .string(odd)]
+        )
         #expect(stored["file_id"]?.stringValue == odd)
         #expect(stored["size"]?.intValue == content.count)
         #expect(stored["etag"]?.stringValue == Self.md5(content))
-        let empty = try await call(manager, "upload_file", ["file_path": .string(directory + "/empty.txt"), "destination": .string("\(folder)/empty.txt")])
+        let empty = try await call(
+            manager,
+            "upload_file",
+            ["file_path": .string(directory + "/empty.txt"), "destination": .string("\(folder)/empty.txt")]
+        )
         #expect(empty["size"]?.intValue == 0)
 
         // The folder lists the file directly in it and the sub-folder; `folder` without a slash is a folder.
@@ -102,15 +121,27 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         #expect(head["etag"]?.stringValue == Self.md5(content))
         #expect(head["content_type"]?.stringValue?.hasPrefix("text/plain") == true)
 
-        let downloaded = try await call(manager, "download_file", ["file_id": .string(odd), "destination": .string(directory + "/back.txt")])
+        let downloaded = try await call(
+            manager,
+            "download_file",
+            ["file_id": .string(odd), "destination": .string(directory + "/back.txt")]
+        )
         #expect(downloaded["size"]?.intValue == content.count)
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/back.txt")) == content)
-        _ = try await call(manager, "download_file", ["file_id": .string("\(folder)/empty.txt"), "destination": .string(directory + "/empty-back.txt")])
+        _ = try await call(
+            manager,
+            "download_file",
+            ["file_id": .string("\(folder)/empty.txt"), "destination": .string(directory + "/empty-back.txt")]
+        )
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/empty-back.txt")).isEmpty)
         // Nothing temporary is left beside a download.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".part") }.isEmpty)
 
-        let copied = try await call(manager, "copy", ["file_id": .string(odd), "destination": .string("\(folder)/copy.txt")])
+        let copied = try await call(
+            manager,
+            "copy",
+            ["file_id": .string(odd), "destination": .string("\(folder)/copy.txt")]
+        )
         #expect(copied["size"]?.intValue == content.count)
         _ = try await call(manager, "delete_file", ["file_id": .string("\(folder)/copy.txt")])
         let gone = await #expect(throws: IntegrationError.self) {
@@ -118,7 +149,11 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         }
         #expect(gone?.code == .notFound)
         let missing = await #expect(throws: IntegrationError.self) {
-            try await self.call(manager, "download_file", ["file_id": .string("\(folder)/nope.txt"), "destination": .string(directory + "/nope.txt")])
+            try await self.call(
+                manager,
+                "download_file",
+                ["file_id": .string("\(folder)/nope.txt"), "destination": .string(directory + "/nope.txt")]
+            )
         }
         #expect(missing?.code == .notFound)
         #expect(missing?.message.contains("nope.txt") == true)
@@ -132,18 +167,34 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         let (manager, directory) = try backend.manager(prefix: "bad")
         defer { Task { try? await manager.shutdown() } }
         let missing = await #expect(throws: IntegrationError.self) {
-            try await self.call(manager, "upload_file", ["file_path": .string(directory + "/no-such.txt"), "destination": "x.txt"])
+            try await self.call(
+                manager,
+                "upload_file",
+                ["file_path": .string(directory + "/no-such.txt"), "destination": "x.txt"]
+            )
         }
         #expect(missing?.message.contains(directory + "/no-such.txt") == true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/x.txt"))
-        _ = try await call(manager, "upload_file", ["file_path": .string(directory + "/x.txt"), "destination": "bad-paths/x.txt"])
+        _ = try await call(
+            manager,
+            "upload_file",
+            ["file_path": .string(directory + "/x.txt"), "destination": "bad-paths/x.txt"]
+        )
         let noDirectory = await #expect(throws: IntegrationError.self) {
-            try await self.call(manager, "download_file", ["file_id": "bad-paths/x.txt", "destination": .string(directory + "/no/such/dir/x.txt")])
+            try await self.call(
+                manager,
+                "download_file",
+                ["file_id": "bad-paths/x.txt", "destination": .string(directory + "/no/such/dir/x.txt")]
+            )
         }
         #expect(noDirectory?.message.contains(directory + "/no/such/dir") == true)
         #expect(noDirectory?.code == .invalidInput)
         // A directory as destination receives the object under its own name.
-        let intoDirectory = try await call(manager, "download_file", ["file_id": "bad-paths/x.txt", "destination": .string(directory + "/")])
+        let intoDirectory = try await call(
+            manager,
+            "download_file",
+            ["file_id": "bad-paths/x.txt", "destination": .string(directory + "/")]
+        )
         #expect(intoDirectory["path"]?.stringValue?.hasSuffix("/x.txt") == true)
     }
 
@@ -153,15 +204,27 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         defer { Task { try? await manager.shutdown() } }
         try Data("shared".utf8).write(to: URL(fileURLWithPath: directory + "/s.txt"))
         let key = "presign/\(UUID().uuidString.prefix(8)) s+t.txt"
-        _ = try await call(manager, "upload_file", ["file_path": .string(directory + "/s.txt"), "destination": .string(key)])
+        _ = try await call(
+            manager,
+            "upload_file",
+            ["file_path": .string(directory + "/s.txt"), "destination": .string(key)]
+        )
         let get = try await call(manager, "presign", ["file_id": .string(key)])
         let url = try #require(get["url"]?.stringValue)
         #expect(get["expires_at"]?.stringValue != nil)
         #expect(try Self.curl([url]) == "shared")
-        let put = try await call(manager, "presign", ["file_id": .string(key + ".put"), "method": "PUT", "expires_in": 60])
+        let put = try await call(
+            manager,
+            "presign",
+            ["file_id": .string(key + ".put"), "method": "PUT", "expires_in": 60]
+        )
         try Data("uploaded by curl".utf8).write(to: URL(fileURLWithPath: directory + "/u.txt"))
         _ = try Self.curl(["-T", directory + "/u.txt", try #require(put["url"]?.stringValue)])
-        _ = try await call(manager, "download_file", ["file_id": .string(key + ".put"), "destination": .string(directory + "/u2.txt")])
+        _ = try await call(
+            manager,
+            "download_file",
+            ["file_id": .string(key + ".put"), "destination": .string(directory + "/u2.txt")]
+        )
         #expect(try String(contentsOfFile: directory + "/u2.txt", encoding: .utf8) == "uploaded by curl")
     }
 
@@ -174,17 +237,24 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw IntegrationError(code: .serviceError, message: "curl exited \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw IntegrationError(code: .serviceError, message: "curl exited \(process.terminationStatus)")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }
 
 @Suite struct S3Tests {
-    func storage(threshold: Int64 = 5 << 20, part: Int64 = 5 << 20, secret: String? = nil, bucket: String? = nil) throws -> S3Storage {
+    func storage(threshold: Int64 = 5 << 20, part: Int64 = 5 << 20, secret: String? = nil, bucket: String? = nil) throws
+        -> S3Storage
+    {
         let environment = try StorageBackend.s3Environment()
         var settings = S3Storage.Settings(
             bucket: bucket ?? environment["S3_BUCKET"]!,
-            credentials: .init(accessKey: environment["S3_ACCESS_KEY"]!, secretKey: secret ?? environment["S3_SECRET_KEY"]!)
+            credentials: .init(
+                accessKey: environment["S3_ACCESS_KEY"]!,
+                secretKey: secret ?? environment["S3_SECRET_KEY"]!
+            )
         )
         settings.endpoint = environment["S3_ENDPOINT"]
         settings.multipartThreshold = threshold
@@ -250,7 +320,10 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
 
     @Test func aWrongSecretIsAnAuthenticationErrorAndIsNotRetried() async throws {
         let manager = IntegrationManager()
-        try manager.register(StorageIntegration(kind: "s3", storage: try storage(secret: "not-the-secret")), as: "files")
+        try manager.register(
+            StorageIntegration(kind: "s3", storage: try storage(secret: "not-the-secret")),
+            as: "files"
+        )
         defer { Task { try? await manager.shutdown() } }
         let error = await #expect(throws: IntegrationError.self) {
             try await manager.execute(service: "files", operation: "list_files", input: [:])
@@ -270,7 +343,13 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
 
     @Test func s3ErrorCodesMapToTypedErrors() {
         func error(_ code: String, _ status: Int) -> IntegrationError {
-            S3Storage.error(status: status, body: "<Error><Code>\(code)</Code><Message>m</Message></Error>", key: "k", bucket: "b", retryAfter: nil)
+            S3Storage.error(
+                status: status,
+                body: "<Error><Code>\(code)</Code><Message>m</Message></Error>",
+                key: "k",
+                bucket: "b",
+                retryAfter: nil
+            )
         }
         #expect(error("NoSuchKey", 404).code == .notFound)
         #expect(error("AccessDenied", 403).code == .forbidden)
@@ -291,15 +370,25 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         try FileManager.default.createDirectory(atPath: directory + "/root", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: directory + "/outside", withIntermediateDirectories: true)
         try Data("secret".utf8).write(to: URL(fileURLWithPath: directory + "/outside/secret.txt"))
-        try FileManager.default.createSymbolicLink(atPath: directory + "/root/escape", withDestinationPath: directory + "/outside")
+        try FileManager.default.createSymbolicLink(
+            atPath: directory + "/root/escape",
+            withDestinationPath: directory + "/outside"
+        )
         for key in ["../outside/secret.txt", "/etc/passwd", "a/../../x", "a//b", "./x"] {
             await #expect(throws: IntegrationError.self, "\(key)") { try await storage.head(key) }
         }
-        let viaLink = await #expect(throws: IntegrationError.self) { try await storage.download("escape/secret.txt", to: directory + "/got.txt") }
+        let viaLink = await #expect(throws: IntegrationError.self) {
+            try await storage.download("escape/secret.txt", to: directory + "/got.txt")
+        }
         #expect(viaLink?.message.contains("symbolic link") == true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/x.txt"))
         await #expect(throws: IntegrationError.self) {
-            try await storage.upload(file: directory + "/x.txt", to: "escape/planted.txt", contentType: nil, metadata: [:])
+            try await storage.upload(
+                file: directory + "/x.txt",
+                to: "escape/planted.txt",
+                contentType: nil,
+                metadata: [:]
+            )
         }
         #expect(!FileManager.default.fileExists(atPath: directory + "/outside/planted.txt"))
     }
@@ -314,7 +403,11 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
             environment: AdapterEnvironment(dataDirectory: directory)
         )
         try Data("hi".utf8).write(to: URL(fileURLWithPath: directory + "/hi.txt"))
-        _ = try await manager.execute(service: "file_storage", operation: "upload_file", input: ["file_path": .string(directory + "/hi.txt"), "destination": "notes/hi.txt"])
+        _ = try await manager.execute(
+            service: "file_storage",
+            operation: "upload_file",
+            input: ["file_path": .string(directory + "/hi.txt"), "destination": "notes/hi.txt"]
+        )
         #expect(FileManager.default.fileExists(atPath: directory + "/files/notes/hi.txt"))
     }
 }

@@ -139,11 +139,16 @@ public struct ConfigurationLoader: Sendable {
     /// text here, and hashing an alias of a nested anchor costs as much as expanding it.
     private static func complexKeyLine(in text: String) -> Int? {
         guard text.contains("?") || text.contains("*") else { return nil }
-        let patterns = [#"^[ \t-]*\?[ \t]"#, #"^[ \t-]*\?$"#, #"^[ \t-]*\*[^\s\[\]{},]+[ \t]*:([ \t]|$)"#, #"[{,][ \t]*\*[^\s\[\]{},]+[ \t]*:([ \t]|$)"#]
+        let patterns = [
+            #"^[ \t-]*\?[ \t]"#, #"^[ \t-]*\?$"#, #"^[ \t-]*\*[^\s\[\]{},]+[ \t]*:([ \t]|$)"#,
+            #"[{,][ \t]*\*[^\s\[\]{},]+[ \t]*:([ \t]|$)"#,
+        ]
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             guard line.contains("?") || line.contains("*") else { continue }
             let line = String(line)
-            for pattern in patterns where line.range(of: pattern, options: .regularExpression) != nil { return index + 1 }
+            for pattern in patterns where line.range(of: pattern, options: .regularExpression) != nil {
+                return index + 1
+            }
         }
         return nil
     }
@@ -154,7 +159,11 @@ public struct ConfigurationLoader: Sendable {
             .composer(let context, let problem, let mark, _):
             var message = "malformed YAML: \(problem)"
             if let context { message += " (\(context.text))" }
-            return ConfigDiagnostic(.error, at: SourceLocation(file: file, line: mark.line, column: mark.column), message)
+            return ConfigDiagnostic(
+                .error,
+                at: SourceLocation(file: file, line: mark.line, column: mark.column),
+                message
+            )
         case .duplicatedKeysInMapping(let duplicates, let context):
             // The library points at the first occurrence; the mistake is the repeat, so point there.
             let first = context.mark
@@ -400,7 +409,9 @@ public struct ConfigurationLoader: Sendable {
                 } else {
                     message += " (known: \(Array(Set(known)).sorted().joined(separator: ", ")))"
                 }
-                errors.append(ConfigDiagnostic(.error, at: block.keyLocation, keyPath: "integrations.\(block.key)", message))
+                errors.append(
+                    ConfigDiagnostic(.error, at: block.keyLocation, keyPath: "integrations.\(block.key)", message)
+                )
                 continue
             }
             if let policy = ServicePolicy.load(from: block.node, service: block.key, errors: &errors) {
@@ -609,10 +620,11 @@ public struct ConfigurationLoader: Sendable {
 
     /// RFC 9110 token characters.
     static func isHeaderName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                || "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
     }
 
     /// Why `text` is not an absolute http(s) URL with a host, or `nil`.
@@ -646,7 +658,9 @@ public struct ConfigurationLoader: Sendable {
             "xxxx", "xxxxx", "secret", "example",
         ]
         if words.contains(lowered) { return true }
-        if ServiceSchema.secretKeyNames.contains(key) && (lowered == key || lowered == key.replacingOccurrences(of: "_", with: "")) {
+        if ServiceSchema.secretKeyNames.contains(key)
+            && (lowered == key || lowered == key.replacingOccurrences(of: "_", with: ""))
+        {
             return true
         }
         return false
@@ -740,7 +754,12 @@ public struct ConfigurationLoader: Sendable {
                     "an override needs a service and a key, such as database.host"
                 )
             }
-            let leaf = ConfigNode(value: .scalar(assignment.value), location: assignment.location, isQuoted: true, origin: .override)
+            let leaf = ConfigNode(
+                value: .scalar(assignment.value),
+                location: assignment.location,
+                isQuoted: true,
+                origin: .override
+            )
             if assignment.path[0] == "integrations" {
                 guard assignment.path.count == 3 else {
                     throw ConfigurationError(at: assignment.location, "expected integrations.SERVICE.KEY")
@@ -754,7 +773,12 @@ public struct ConfigurationLoader: Sendable {
         }
     }
 
-    private static func set(_ leaf: ConfigNode, at path: [String], in entries: inout [ConfigNode.Entry], location: SourceLocation) {
+    private static func set(
+        _ leaf: ConfigNode,
+        at path: [String],
+        in entries: inout [ConfigNode.Entry],
+        location: SourceLocation
+    ) {
         let key = path[0]
         if path.count == 1 {
             if let index = entries.firstIndex(where: { $0.key == key }) {
@@ -861,7 +885,9 @@ struct ValueResolver {
                         fallback = String(inner[range.upperBound...])
                     }
                     guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil else {
-                        throw InterpolationError(message: "malformed reference ${\(inner)}; expected ${VAR} or ${VAR:-default}")
+                        throw InterpolationError(
+                            message: "malformed reference ${\(inner)}; expected ${VAR} or ${VAR:-default}"
+                        )
                     }
                     if let value = environment[name], !(fallback != nil && value.isEmpty) {
                         out += value

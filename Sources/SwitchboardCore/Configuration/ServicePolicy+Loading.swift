@@ -33,7 +33,12 @@ extension ServicePolicy {
         if node.isNull { return ServicePolicy() }
         guard let entries = node.entries else {
             errors.append(
-                ConfigDiagnostic(.error, at: node.location, keyPath: base, "expected a mapping of policy settings, found \(node.shapeDescription)")
+                ConfigDiagnostic(
+                    .error,
+                    at: node.location,
+                    keyPath: base,
+                    "expected a mapping of policy settings, found \(node.shapeDescription)"
+                )
             )
             return nil
         }
@@ -100,7 +105,8 @@ extension ServicePolicy {
                 if let v = number(min: 0, exclusive: true, max: 1) { policy.breaker.failureRateThreshold = v }
             case "breaker_window": if let v = integer(min: 1, max: 100_000) { policy.breaker.windowSize = v }
             case "breaker_minimum_calls": if let v = integer(min: 1) { policy.breaker.minimumCalls = v }
-            case "breaker_open_s": if let v = number(min: 0, exclusive: true) { policy.breaker.openDuration = .seconds(v) }
+            case "breaker_open_s":
+                if let v = number(min: 0, exclusive: true) { policy.breaker.openDuration = .seconds(v) }
             case "breaker_half_open_probes": if let v = integer(min: 1) { policy.breaker.halfOpenProbes = v }
             default:
                 var message = "unknown policy key \(entry.key)"
@@ -115,7 +121,12 @@ extension ServicePolicy {
         if let rateLimit { policy.rateLimit = RateLimiter.Configuration(limit: rateLimit, window: .seconds(window)) }
         if policy.retry.cap < policy.retry.base {
             errors.append(
-                ConfigDiagnostic(.error, at: node.location, keyPath: base + ".backoff_cap_ms", "must not be less than backoff_base_ms")
+                ConfigDiagnostic(
+                    .error,
+                    at: node.location,
+                    keyPath: base + ".backoff_cap_ms",
+                    "must not be less than backoff_base_ms"
+                )
             )
             ok = false
         }

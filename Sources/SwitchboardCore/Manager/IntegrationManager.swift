@@ -188,10 +188,14 @@ public final class IntegrationManager: Sendable {
                 operation: operation
             )
         }
-        if call.validatesInput, let problem = SchemaValidator.firstProblem(in: input, schema: call.descriptor.inputSchema) {
+        if call.validatesInput,
+            let problem = SchemaValidator.firstProblem(in: input, schema: call.descriptor.inputSchema)
+        {
             throw IntegrationError(code: .invalidInput, message: problem, service: service, operation: operation)
         }
-        if let key = options.idempotencyKey, key.isEmpty || key.utf8.count > 255 || key.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+        if let key = options.idempotencyKey,
+            key.isEmpty || key.utf8.count > 255 || key.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+        {
             // The key travels in headers and ids: a line break would split a request, an empty key means nothing.
             throw IntegrationError(
                 code: .invalidInput,
@@ -240,7 +244,8 @@ public final class IntegrationManager: Sendable {
                             error.message += "; last error: \(Self.causeText(last))"
                         }
                         if !repeatable {
-                            error.message += "; the call was under way and may have taken effect: check before repeating it"
+                            error.message +=
+                                "; the call was under way and may have taken effect: check before repeating it"
                         }
                         error.attempts = attempts
                         return error
@@ -275,7 +280,8 @@ public final class IntegrationManager: Sendable {
             call.duration.recordNanoseconds(Int64((clock.now - start).seconds * 1e9))
             return output
         } catch {
-            let code = (error as? IntegrationError)?.code.description ?? (error is CancellationError ? "cancelled" : "other")
+            let code =
+                (error as? IntegrationError)?.code.description ?? (error is CancellationError ? "cancelled" : "other")
             entry.errorCounter(operation: operation, code: code).increment()
             call.duration.recordNanoseconds(Int64((clock.now - start).seconds * 1e9))
             logger.debug(
@@ -317,7 +323,8 @@ public final class IntegrationManager: Sendable {
                         timeoutError: {
                             IntegrationError(
                                 code: .deadlineExceeded,
-                                message: "the deadline passed while waiting for a free connection slot (max_connections)",
+                                message:
+                                    "the deadline passed while waiting for a free connection slot (max_connections)",
                                 service: service,
                                 operation: operation
                             )

@@ -13,7 +13,14 @@ final class ServiceEntry: Sendable {
         /// `false` when the schema constrains nothing, so the hot path skips validation.
         let validatesInput: Bool
 
-        init(descriptor: OperationDescriptor, calls: Counter, retries: Counter, duration: Metrics.Timer, rateLimitWait: Metrics.Timer, validatesInput: Bool) {
+        init(
+            descriptor: OperationDescriptor,
+            calls: Counter,
+            retries: Counter,
+            duration: Metrics.Timer,
+            rateLimitWait: Metrics.Timer,
+            validatesInput: Bool
+        ) {
             self.descriptor = descriptor
             self.calls = calls
             self.retries = retries
@@ -76,7 +83,9 @@ final class ServiceEntry: Sendable {
             gauge.record(transition.to.gaugeValue)
             Counter(
                 label: MetricName.breakerTransitions,
-                dimensions: [(LogKey.service, service), ("from", transition.from.rawValue), ("to", transition.to.rawValue)],
+                dimensions: [
+                    (LogKey.service, service), ("from", transition.from.rawValue), ("to", transition.to.rawValue),
+                ],
                 factory: metrics
             ).increment()
             logger.info(

@@ -14,19 +14,29 @@ public enum SchemaValidator {
             switch type {
             case .string(let name): if !matches(value, type: name) { return false }
             case .array(let names):
-                if !names.isEmpty && !names.contains(where: { $0.stringValue.map { matches(value, type: $0) } ?? false }) {
+                if !names.isEmpty
+                    && !names.contains(where: { $0.stringValue.map { matches(value, type: $0) } ?? false })
+                {
                     return false
                 }
             default: break
             }
         }
         if let options = rules["enum"]?.arrayValue, !options.contains(value) { return false }
-        if let minimum = rules["minimum"]?.doubleValue, let number = value.doubleValue, number < minimum { return false }
-        if let maximum = rules["maximum"]?.doubleValue, let number = value.doubleValue, number > maximum { return false }
-        if let minLength = rules["minLength"]?.intValue, let text = value.stringValue, text.count < minLength { return false }
+        if let minimum = rules["minimum"]?.doubleValue, let number = value.doubleValue, number < minimum {
+            return false
+        }
+        if let maximum = rules["maximum"]?.doubleValue, let number = value.doubleValue, number > maximum {
+            return false
+        }
+        if let minLength = rules["minLength"]?.intValue, let text = value.stringValue, text.count < minLength {
+            return false
+        }
         if case .object(let members) = value {
             if case .array(let required)? = rules["required"] {
-                for case .string(let name) in required where members[name] == nil || members[name] == .null { return false }
+                for case .string(let name) in required where members[name] == nil || members[name] == .null {
+                    return false
+                }
             }
             let properties = rules["properties"]?.objectValue
             let closed = rules["additionalProperties"] == .bool(false)
@@ -74,7 +84,9 @@ public enum SchemaValidator {
             let properties = rules["properties"]?.objectValue ?? [:]
             for (name, member) in members {
                 if let propertySchema = properties[name] {
-                    if member == .null && !(rules["required"]?.arrayValue?.contains(.string(name)) ?? false) { continue }
+                    if member == .null && !(rules["required"]?.arrayValue?.contains(.string(name)) ?? false) {
+                        continue
+                    }
                     if let problem = report(member, schema: propertySchema, path: "\(path).\(name)") {
                         return problem
                     }

@@ -57,7 +57,11 @@ public enum SecretsRotation {
         var temporaries: [(String, String)] = []
         do {
             for plan in plans {
-                let temporary = try FileIO.writeTemporary(Data(plan.content.utf8), besides: plan.file, permissions: plan.permissions)
+                let temporary = try FileIO.writeTemporary(
+                    Data(plan.content.utf8),
+                    besides: plan.file,
+                    permissions: plan.permissions
+                )
                 temporaries.append((temporary, plan.file))
             }
         } catch {

@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The temporary files this process is writing (a download or an upload not yet renamed into place), so that a
@@ -63,11 +63,12 @@ package enum PartialFiles {
             var info = stat()
             guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             #if canImport(Darwin)
-            let seconds = info.st_mtimespec.tv_sec
+                let seconds = info.st_mtimespec.tv_sec
             #else
-            let seconds = info.st_mtim.tv_sec
+                let seconds = info.st_mtim.tv_sec
             #endif
-            if isStale(name, modified: Date(timeIntervalSince1970: TimeInterval(seconds)), now: now), unlink(path) == 0 {
+            if isStale(name, modified: Date(timeIntervalSince1970: TimeInterval(seconds)), now: now), unlink(path) == 0
+            {
                 removed += 1
             }
         }

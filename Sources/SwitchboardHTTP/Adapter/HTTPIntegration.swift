@@ -35,7 +35,10 @@ public struct HTTPIntegration: Integration {
                     "properties": [
                         "method": [
                             "type": "string",
-                            "enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "get", "head", "post", "put", "patch", "delete", "options"],
+                            "enum": [
+                                "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "get", "head", "post",
+                                "put", "patch", "delete", "options",
+                            ],
                         ],
                         "path": ["type": "string"],
                         "query": ["type": "object"],
@@ -66,11 +69,11 @@ public struct HTTPIntegration: Integration {
         var query: [(String, String)] = []
         if let members = input["query"]?.objectValue, !members.isEmpty {
             for (name, value) in members.sorted(by: { $0.key < $1.key }) {
-            switch value {
-            case .array(let items): query += items.map { (name, Self.text($0)) }
-            case .null: continue
-            default: query.append((name, Self.text(value)))
-            }
+                switch value {
+                case .array(let items): query += items.map { (name, Self.text($0)) }
+                case .null: continue
+                default: query.append((name, Self.text(value)))
+                }
             }
         }
         let url = try settings.url(path: input["path"]?.stringValue ?? "", query: query)
@@ -94,7 +97,9 @@ public struct HTTPIntegration: Integration {
         if let key = context.idempotencyKey {
             try HeaderRules.checkValue(key, field: "the idempotency key")
         }
-        if let key = context.idempotencyKey, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "Idempotency-Key") }) {
+        if let key = context.idempotencyKey,
+            !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "Idempotency-Key") })
+        {
             headers.append(("Idempotency-Key", key))
         }
         if !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "Accept") }) {
@@ -179,8 +184,11 @@ public struct HTTPAdapters: Sendable {
     /// The factory for `type: http`.
     public var factories: [AdapterFactory] {
         [
-            AdapterFactory(schema: ServiceSchema(type: "http", family: "http", keys: Self.serviceKeys, required: [["base_url"]])) {
-                configuration, _ in
+            AdapterFactory(
+                schema: ServiceSchema(type: "http", family: "http", keys: Self.serviceKeys, required: [["base_url"]])
+            ) {
+                configuration,
+                _ in
                 let settings = try HTTPServiceSettings.load(from: configuration)
                 return HTTPIntegration(
                     settings: settings,

@@ -88,7 +88,9 @@ public struct AuthenticationSettings: Sendable {
         AuthenticationSettings(kind: .basic(username: username, password: password))
     }
     /// A fixed bearer token (`auth_type: bearer`).
-    public static func bearer(_ token: Secret) -> AuthenticationSettings { AuthenticationSettings(kind: .bearer(token)) }
+    public static func bearer(_ token: Secret) -> AuthenticationSettings {
+        AuthenticationSettings(kind: .bearer(token))
+    }
     /// OAuth 2.0 (`auth_type: oauth2` or `service_account`).
     public static func oauth2(_ settings: OAuth2Settings) -> AuthenticationSettings {
         AuthenticationSettings(kind: .oauth2(settings))
@@ -123,9 +125,14 @@ public struct AuthenticationSettings: Sendable {
         case "api_key":
             let key = try configuration.secret("api_key") ?? Secret(configuration.requiredString("api_key"))
             if let header = try configuration.string("api_key_header") {
-                return .apiKey(key, placement: .header(header, prefix: try configuration.string("api_key_prefix") ?? ""))
+                return .apiKey(
+                    key,
+                    placement: .header(header, prefix: try configuration.string("api_key_prefix") ?? "")
+                )
             }
-            if let parameter = try configuration.string("api_key_query") { return .apiKey(key, placement: .query(parameter)) }
+            if let parameter = try configuration.string("api_key_query") {
+                return .apiKey(key, placement: .query(parameter))
+            }
             return .apiKey(key)
         case "basic":
             return .basic(
@@ -163,7 +170,11 @@ public struct AuthenticationSettings: Sendable {
             let location = configuration.node("auth_type")?.location ?? configuration.location
             func require(_ value: Any?, _ key: String, _ why: String) throws {
                 if value == nil {
-                    throw ConfigurationError(at: location, keyPath: "\(configuration.name).\(key)", "is required \(why)")
+                    throw ConfigurationError(
+                        at: location,
+                        keyPath: "\(configuration.name).\(key)",
+                        "is required \(why)"
+                    )
                 }
             }
             switch settings.grant {

@@ -52,7 +52,8 @@ public struct StaticAuthenticator: Authenticator {
             case .header(let name, let prefix):
                 request.headers.replaceOrAdd(name: name, value: prefix + key.reveal())
             case .query(let name):
-                request.url += (request.url.contains("?") ? "&" : "?") + HTTPServiceSettings.encode([(name, key.reveal())])
+                request.url +=
+                    (request.url.contains("?") ? "&" : "?") + HTTPServiceSettings.encode([(name, key.reveal())])
             }
         case .basic(let username, let password):
             let raw = Data((username + ":" + password.reveal()).utf8).base64EncodedString()

@@ -44,14 +44,19 @@ public struct AuthorizationCodeFlow: Sendable {
     /// Creates the flow for a service whose authenticator is OAuth 2.0.
     public init(service: String, settings: OAuth2Settings, tokens: TokenManager) throws {
         guard settings.authURI != nil else {
-            throw IntegrationError(code: .invalidConfiguration, message: "auth_uri is not configured for \(service)", service: service)
+            throw IntegrationError(
+                code: .invalidConfiguration,
+                message: "auth_uri is not configured for \(service)",
+                service: service
+            )
         }
         guard let redirect = settings.redirectURI, let url = URLComponents(string: redirect), let host = url.host,
             ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host), url.scheme == "http"
         else {
             throw IntegrationError(
                 code: .invalidConfiguration,
-                message: "redirect_uri of \(service) must be an http://127.0.0.1:PORT/... or http://localhost:PORT/... URL to log in from here",
+                message:
+                    "redirect_uri of \(service) must be an http://127.0.0.1:PORT/... or http://localhost:PORT/... URL to log in from here",
                 service: service
             )
         }
@@ -72,7 +77,9 @@ public struct AuthorizationCodeFlow: Sendable {
             URLQueryItem(name: "code_challenge", value: pkce.challenge),
             URLQueryItem(name: "code_challenge_method", value: "S256"),
         ]
-        if !settings.scopes.isEmpty { items.append(URLQueryItem(name: "scope", value: settings.scopes.joined(separator: " "))) }
+        if !settings.scopes.isEmpty {
+            items.append(URLQueryItem(name: "scope", value: settings.scopes.joined(separator: " ")))
+        }
         items.append(URLQueryItem(name: "access_type", value: "offline"))
         components.queryItems = items
         return components.string!
@@ -82,7 +89,9 @@ public struct AuthorizationCodeFlow: Sendable {
     /// redirect (at most `timeout`), checks `state`, exchanges the code and stores the tokens.
     public func run(timeout: Duration = .seconds(300), show: @Sendable (String) -> Void) async throws -> TokenSet {
         let redirect = URLComponents(string: settings.redirectURI!)!
-        let host = redirect.host == "localhost" ? "127.0.0.1" : redirect.host!.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let host =
+            redirect.host == "localhost"
+            ? "127.0.0.1" : redirect.host!.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let port = redirect.port ?? 80
         let path = redirect.path.isEmpty ? "/" : redirect.path
         let pkce = PKCE()
@@ -116,7 +125,11 @@ public struct AuthorizationCodeFlow: Sendable {
             )
         }
         guard query["state"] == state else {
-            throw IntegrationError(code: .unauthorized, message: "the redirect carried a wrong state; login aborted", service: service)
+            throw IntegrationError(
+                code: .unauthorized,
+                message: "the redirect carried a wrong state; login aborted",
+                service: service
+            )
         }
         guard let code = query["code"] else {
             throw IntegrationError(code: .unauthorized, message: "the redirect carried no code", service: service)
@@ -128,7 +141,9 @@ public struct AuthorizationCodeFlow: Sendable {
 /// Hands the first redirect's query to the waiting login.
 final class CallbackReceiver: Sendable {
     let path: String
-    private let state = Mutex<(result: [String: String]?, waiter: CheckedContinuation<[String: String], any Error>?)>((nil, nil))
+    private let state = Mutex<(result: [String: String]?, waiter: CheckedContinuation<[String: String], any Error>?)>(
+        (nil, nil)
+    )
 
     init(path: String) { self.path = path }
 
@@ -164,7 +179,10 @@ final class CallbackReceiver: Sendable {
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw IntegrationError(code: .timeout, message: "no redirect arrived within \(timeout.secondsText); login aborted")
+                throw IntegrationError(
+                    code: .timeout,
+                    message: "no redirect arrived within \(timeout.secondsText); login aborted"
+                )
             }
             defer { group.cancelAll() }
             return try await group.next()!
@@ -193,7 +211,8 @@ final class CallbackHandler: ChannelInboundHandler, @unchecked Sendable {
                 for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
                 receiver.deliver(query)
                 status = .ok
-                text = query["error"] == nil
+                text =
+                    query["error"] == nil
                     ? "Switchboard received the authorization. You can close this window.\n"
                     : "The authorization was refused. You can close this window.\n"
             }
@@ -201,7 +220,10 @@ final class CallbackHandler: ChannelInboundHandler, @unchecked Sendable {
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
             headers.add(name: "Content-Length", value: String(text.utf8.count))
             headers.add(name: "Connection", value: "close")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                promise: nil
+            )
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }

@@ -1,5 +1,5 @@
-import Foundation
 import AsyncHTTPClient
+import Foundation
 import SwitchboardCore
 
 /// Posts grants to a token endpoint (RFC 6749 §3.2) and reads the answer.
@@ -12,14 +12,19 @@ struct TokenEndpoint: Sendable {
     /// Requests tokens with `form`; client authentication is added as configured (Basic by default).
     func request(_ form: [(String, String)], now: Date, deadline: Duration? = nil) async throws -> TokenSet {
         guard let tokenURI = settings.tokenURI else {
-            throw IntegrationError(code: .invalidConfiguration, message: "token_uri is not configured", service: service)
+            throw IntegrationError(
+                code: .invalidConfiguration,
+                message: "token_uri is not configured",
+                service: service
+            )
         }
         var http = try HTTPServiceSettings(service: service, baseURL: tokenURI)
         http.caFile = caFile
         http.followRedirects = false
         var form = form
         var headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
-        var secrets: [String] = form.filter { ["refresh_token", "assertion", "code", "code_verifier"].contains($0.0) }.map(\.1)
+        var secrets: [String] = form.filter { ["refresh_token", "assertion", "code", "code_verifier"].contains($0.0) }
+            .map(\.1)
         if let clientID = settings.clientID {
             switch settings.clientAuthentication {
             case .basic where settings.clientSecret != nil:
@@ -58,13 +63,17 @@ struct TokenEndpoint: Sendable {
 
     private func grantError(_ error: IntegrationError, secrets: [String]) -> IntegrationError {
         let text = error.message
-        let code = ["invalid_grant", "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "invalid_request"]
-            .first { text.contains($0) }
+        let code = [
+            "invalid_grant", "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope",
+            "invalid_request",
+        ]
+        .first { text.contains($0) }
         let message: String
         var hint: String?
         switch code {
         case "invalid_grant":
-            message = "the authorization server rejected the grant for \(service) (invalid_grant): the refresh token or code is expired, revoked or already used"
+            message =
+                "the authorization server rejected the grant for \(service) (invalid_grant): the refresh token or code is expired, revoked or already used"
             hint = "run `switchboard auth login \(service)` to log in again"
         case "invalid_client", "unauthorized_client":
             message = "the authorization server rejected the client credentials of \(service) (\(code!))"
@@ -85,7 +94,8 @@ struct TokenEndpoint: Sendable {
     }
 
     private func parse(_ body: Data, now: Date) throws -> TokenSet {
-        guard let json = try? JSONValue.parse(body), let access = json["access_token"]?.stringValue, !access.isEmpty else {
+        guard let json = try? JSONValue.parse(body), let access = json["access_token"]?.stringValue, !access.isEmpty
+        else {
             throw IntegrationError(
                 code: .serviceError,
                 message: "the token endpoint of \(service) answered without an access_token",

@@ -73,7 +73,9 @@ public final class TokenManager: Sendable {
             let now = clock.wallTime
             let margin = settings.refreshMargin
             let step = state.withLock { state -> Step in
-                if let tokens = state.tokens, state.loaded, tokens.isFresh(at: now, margin: margin) { return .ready(tokens) }
+                if let tokens = state.tokens, state.loaded, tokens.isFresh(at: now, margin: margin) {
+                    return .ready(tokens)
+                }
                 if state.refreshing { return .wait }
                 state.refreshing = true
                 return .refresh(state.tokens, loaded: state.loaded)
@@ -177,7 +179,11 @@ public final class TokenManager: Sendable {
             if obtained.refreshToken == nil { obtained.refreshToken = refreshToken }  // not rotated: keep it
             fresh = obtained
         } else if settings.grant == .clientCredentials {
-            fresh = try await endpoint.request([("grant_type", "client_credentials")] + scope, now: now, deadline: deadline)
+            fresh = try await endpoint.request(
+                [("grant_type", "client_credentials")] + scope,
+                now: now,
+                deadline: deadline
+            )
         } else {
             throw IntegrationError(
                 code: .unauthorized,
@@ -228,7 +234,8 @@ struct ServiceAccountKey: Sendable {
         else {
             throw IntegrationError(
                 code: .invalidConfiguration,
-                message: "service_account_file \(file) is not a service-account JSON key (client_email and private_key are required)",
+                message:
+                    "service_account_file \(file) is not a service-account JSON key (client_email and private_key are required)",
                 service: service
             )
         }
@@ -266,7 +273,11 @@ struct ServiceAccountKey: Sendable {
     func assertion(scopes: [String], audience: String, subject: String?, now: Date) async throws -> String {
         let keys = JWTKeyCollection()
         let kid = privateKeyID.map { JWKIdentifier(string: $0) }
-        await keys.add(rsa: try Self.privateKey(privateKeyPEM, service: clientEmail), digestAlgorithm: .sha256, kid: kid)
+        await keys.add(
+            rsa: try Self.privateKey(privateKeyPEM, service: clientEmail),
+            digestAlgorithm: .sha256,
+            kid: kid
+        )
         let claims = Claims(
             iss: IssuerClaim(value: clientEmail),
             scope: scopes.isEmpty ? nil : scopes.joined(separator: " "),

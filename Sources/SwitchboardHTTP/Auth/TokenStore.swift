@@ -151,6 +151,8 @@ public final class LazyFileTokenStore: TokenStore {
     }
 
     public func load(service: String) async throws -> TokenSet? { try await open().load(service: service) }
-    public func save(_ tokens: TokenSet, service: String) async throws { try await open().save(tokens, service: service) }
+    public func save(_ tokens: TokenSet, service: String) async throws {
+        try await open().save(tokens, service: service)
+    }
     public func remove(service: String) async throws { try await open().remove(service: service) }
 }

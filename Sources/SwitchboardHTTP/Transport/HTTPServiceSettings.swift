@@ -116,7 +116,9 @@ public struct HTTPServiceSettings: Sendable {
     static func isAbsoluteURL(_ path: String) -> Bool {
         guard let colon = path.utf8.firstIndex(of: UInt8(ascii: ":")) else { return false }
         let scheme = path.utf8[..<colon]
-        guard !scheme.isEmpty, scheme.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2B }) else {
+        guard !scheme.isEmpty,
+            scheme.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2B })
+        else {
             return false
         }
         return path.utf8[colon...].starts(with: "://".utf8)

@@ -162,21 +162,28 @@ public final class HTTPTransport: Sendable {
                 // request cannot be sent as meant, and retrying will not help. Name the header, never the value.
                 throw IntegrationError(
                     code: .invalidConfiguration,
-                    message: "the \(header.name) header of \(settings.service) \(HeaderRules.problem(in: header.value)!)",
+                    message:
+                        "the \(header.name) header of \(settings.service) \(HeaderRules.problem(in: header.value)!)",
                     transience: .never,
                     hint: "check the credential or headers: value of \(settings.service) in the configuration"
                 )
             }
             logger.trace(
                 "http request",
-                metadata: ["http.method": .string(request.method), "http.url": .string(Self.redactedURL(outgoing.url, settings, authenticator))]
+                metadata: [
+                    "http.method": .string(request.method),
+                    "http.url": .string(Self.redactedURL(outgoing.url, settings, authenticator)),
+                ]
             )
             let response = try await execute(outgoing, settings: settings, callDeadline: callDeadline)
 
             if response.status == 401 && !refreshed && authenticator.canRefresh {
                 refreshed = true
                 if try await authenticator.refresh(afterRejecting: credential) {
-                    logger.debug("credentials refreshed after 401", metadata: [LogKey.service: .string(settings.service)])
+                    logger.debug(
+                        "credentials refreshed after 401",
+                        metadata: [LogKey.service: .string(settings.service)]
+                    )
                     continue
                 }
             }
@@ -185,27 +192,42 @@ public final class HTTPTransport: Sendable {
             {
                 redirects += 1
                 guard redirects <= 5 else {
-                    throw IntegrationError(code: .serviceError, message: "more than 5 redirects", status: response.status)
+                    throw IntegrationError(
+                        code: .serviceError,
+                        message: "more than 5 redirects",
+                        status: response.status
+                    )
                 }
                 guard let target = URL(string: location, relativeTo: URL(string: request.url))?.absoluteURL,
                     let host = target.host, let scheme = target.scheme?.lowercased()
                 else {
-                    throw IntegrationError(code: .serviceError, message: "redirect to an invalid URL", status: response.status)
+                    throw IntegrationError(
+                        code: .serviceError,
+                        message: "redirect to an invalid URL",
+                        status: response.status
+                    )
                 }
                 let targetOrigin = HTTPServiceSettings.origin(scheme: scheme, host: host, port: target.port)
                 let currentOrigin = Self.origin(of: request.url)
                 if targetOrigin != currentOrigin && authenticator.sendsCredentials {
                     throw IntegrationError(
                         code: .serviceError,
-                        message: "redirect to another host (\(targetOrigin)) refused: credentials are only sent to \(currentOrigin)",
+                        message:
+                            "redirect to another host (\(targetOrigin)) refused: credentials are only sent to \(currentOrigin)",
                         status: response.status
                     )
                 }
                 if targetOrigin != currentOrigin && !scheme.hasPrefix("http") {
-                    throw IntegrationError(code: .serviceError, message: "redirect to a non-HTTP URL refused", status: response.status)
+                    throw IntegrationError(
+                        code: .serviceError,
+                        message: "redirect to a non-HTTP URL refused",
+                        status: response.status
+                    )
                 }
                 request.url = target.absoluteString
-                if response.status == 303 || ((response.status == 301 || response.status == 302) && request.method == "POST") {
+                if response.status == 303
+                    || ((response.status == 301 || response.status == 302) && request.method == "POST")
+                {
                     request.method = request.method == "HEAD" ? "HEAD" : "GET"
                     request.body = nil
                     request.headers.removeAll { asciiCaseInsensitiveEquals($0.0, "Content-Type") }
@@ -241,7 +263,8 @@ public final class HTTPTransport: Sendable {
                 } catch is NIOTooManyBytesError {
                     throw IntegrationError(
                         code: .serviceError,
-                        message: "response body is larger than the \(settings.maximumBodySize / 1024) KiB limit (max_body_bytes)",
+                        message:
+                            "response body is larger than the \(settings.maximumBodySize / 1024) KiB limit (max_body_bytes)",
                         transience: .never,
                         status: Int(response.status.code)
                     )
@@ -254,7 +277,8 @@ public final class HTTPTransport: Sendable {
             )
         } catch let error as IntegrationError {
             throw error
-        } catch let error as HTTPClientError where error == .deadlineExceeded && callDeadline != nil
+        } catch let error as HTTPClientError
+            where error == .deadlineExceeded && callDeadline != nil
             && (requestDeadline == nil || callDeadline! <= requestDeadline!)
         {
             throw IntegrationError(
@@ -276,7 +300,10 @@ public final class HTTPTransport: Sendable {
             case .cancelled:
                 return CancellationError()
             case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout:
-                return IntegrationError.connectionFailed("could not connect to \(target) (\(error.shortText))", sent: false)
+                return IntegrationError.connectionFailed(
+                    "could not connect to \(target) (\(error.shortText))",
+                    sent: false
+                )
             case .readTimeout:
                 return IntegrationError(
                     code: .timeout,
@@ -284,9 +311,15 @@ public final class HTTPTransport: Sendable {
                     transience: .always
                 )
             case .deadlineExceeded:
-                return IntegrationError(code: .timeout, message: "request to \(target) timed out (timeout_ms)", transience: .always)
+                return IntegrationError(
+                    code: .timeout,
+                    message: "request to \(target) timed out (timeout_ms)",
+                    transience: .always
+                )
             case .remoteConnectionClosed:
-                return IntegrationError.connectionFailed("\(target) closed the connection before the response was complete")
+                return IntegrationError.connectionFailed(
+                    "\(target) closed the connection before the response was complete"
+                )
             default:
                 return IntegrationError.connectionFailed("HTTP failure talking to \(target): \(error.shortText)")
             }
@@ -323,7 +356,8 @@ public final class HTTPTransport: Sendable {
         let retryAfter = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
         var error = IntegrationError.status(response.status, message: message, retryAfter: retryAfter)
         if response.status == 401 {
-            error.hint = "check the credentials of \(settings.service)"
+            error.hint =
+                "check the credentials of \(settings.service)"
                 + (authenticator.canRefresh ? "; run `switchboard auth login \(settings.service)`" : "")
         }
         return error
@@ -331,10 +365,16 @@ public final class HTTPTransport: Sendable {
 
     static func origin(of url: String) -> String {
         guard let components = URLComponents(string: url), let host = components.host else { return url }
-        return HTTPServiceSettings.origin(scheme: (components.scheme ?? "").lowercased(), host: host, port: components.port)
+        return HTTPServiceSettings.origin(
+            scheme: (components.scheme ?? "").lowercased(),
+            host: host,
+            port: components.port
+        )
     }
 
-    static func redactedURL(_ url: String, _ settings: HTTPServiceSettings, _ authenticator: any Authenticator) -> String {
+    static func redactedURL(_ url: String, _ settings: HTTPServiceSettings, _ authenticator: any Authenticator)
+        -> String
+    {
         redactor(settings, authenticator).redact(url)
     }
 

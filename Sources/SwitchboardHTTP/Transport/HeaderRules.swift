@@ -15,7 +15,9 @@ package enum HeaderRules {
     /// - Throws: ``IntegrationError`` `invalidInput` naming the header.
     package static func checkInput(name: String, value: String) throws {
         guard isToken(name) else {
-            throw IntegrationError.invalidInput("headers: \(shown(name)) is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)")
+            throw IntegrationError.invalidInput(
+                "headers: \(shown(name)) is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)"
+            )
         }
         guard !reserved.contains(name.lowercased()) else {
             throw IntegrationError.invalidInput(
@@ -36,21 +38,26 @@ package enum HeaderRules {
         guard value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else { return nil }
         if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
             return "holds a line break (CR or LF), which would split the request; remove it"
-                + (value.hasSuffix("\n") || value.hasSuffix("\r") ? " (a value read from a file or ${VAR} kept its trailing newline?)" : "")
+                + (value.hasSuffix("\n") || value.hasSuffix("\r")
+                    ? " (a value read from a file or ${VAR} kept its trailing newline?)" : "")
         }
         return "holds a control character, which a header cannot carry; remove it"
     }
 
     /// RFC 9110 token characters.
     package static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                || "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
     }
 
     private static func shown(_ name: String) -> String {
         let short = name.count > 40 ? String(name.prefix(40)) + "…" : name
-        return "'" + short.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined() + "'"
+        return "'"
+            + short.unicodeScalars.map {
+                $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0)
+            }.joined() + "'"
     }
 }
