@@ -151,7 +151,7 @@ extension TemporalGrammar {
             }
             switch period {
             case "day", "today":
-                return (Found(piece: .clock(Clock(hour: 24, fixed: true)), range: i..<k), k)
+                return (Found(piece: .clock(ClockTime(hour: 24, fixed: true)), range: i..<k), k)
             case "week":
                 let friday = weekdayDay(6, modifier: nil)
                 return (Found(piece: .window(friday, chrono.adding(days: 1, to: friday)), range: i..<k), k)
@@ -405,7 +405,7 @@ extension TemporalGrammar {
         return (Found(piece: .duration(minutes: Int(s.minutes.rounded())), range: i..<next), next)
     }
 
-    // MARK: Clock times and their ranges
+    // MARK: ClockTime times and their ranges
 
     /// `3pm`, `at 9`, `15:30`, `from 2 to 4pm`, `2-3pm`, `between 3:30 and 4:30`, `10am-11am`.
     func clockRangeOrClock(_ i: Int) -> (Found, Int)? {
@@ -420,7 +420,7 @@ extension TemporalGrammar {
             meridiem(j + 1) == nil, !isWord(j + 1, "h", "hrs", "hours")
         {
             // at 0930: 24-hour time without a colon
-            guard let (c, next) = finishClock(Clock(hour: value / 100, minute: value % 100, fixed: true), j + 1) else {
+            guard let (c, next) = finishClock(ClockTime(hour: value / 100, minute: value % 100, fixed: true), j + 1) else {
                 return nil
             }
             return (Found(piece: .clock(c), range: i..<next), next)
@@ -493,7 +493,7 @@ extension TemporalGrammar {
         return Self.parts[word(k) ?? ""] != nil && k > i
     }
 
-    func invalidClock(_ start: Int, _ end: Int, _ a: Clock, _ b: Clock?) -> (Found, Int) {
+    func invalidClock(_ start: Int, _ end: Int, _ a: ClockTime, _ b: ClockTime?) -> (Found, Int) {
         var text = ""
         for t in tokens[start..<end] { text += (t.spaced && !text.isEmpty ? " " : "") + t.text }
         return (

@@ -8,8 +8,8 @@ enum Piece: Sendable {
     case weekday(Day)
     /// Days `first...last` (inclusive).
     case dayRange(Day, Day)
-    case clock(Clock)
-    case clockRange(Clock, Clock)
+    case clock(ClockTime)
+    case clockRange(ClockTime, ClockTime)
     case part(PartOfDay)
     /// A part of today: "this afternoon", "tonight".
     case partToday(PartOfDay)
@@ -169,9 +169,9 @@ struct TemporalGrammar {
         return (total, largest, end)
     }
 
-    // MARK: Clock times
+    // MARK: ClockTime times
 
-    func meridiem(_ i: Int) -> (Clock.Meridiem, Int)? {
+    func meridiem(_ i: Int) -> (ClockTime.Meridiem, Int)? {
         guard let w = word(i) else { return nil }
         switch w {
         case "am", "a":
@@ -202,13 +202,13 @@ struct TemporalGrammar {
     }
 
     /// A clock time at `i`. `loose` accepts a bare hour (`at 9`, `9 - 11pm`).
-    func clock(_ i: Int, loose: Bool) -> (Clock, Int)? {
+    func clock(_ i: Int, loose: Bool) -> (ClockTime, Int)? {
         if let w = word(i) {
             switch w {
-            case "noon": return finishClock(Clock(hour: 12, fixed: true), i + 1)
-            case "midnight": return finishClock(Clock(hour: 24, fixed: true), i + 1)
-            case "eod", "eob": return finishClock(Clock(hour: 24, fixed: true), i + 1)
-            case "cob": return finishClock(Clock(hour: 17, fixed: true), i + 1)
+            case "noon": return finishClock(ClockTime(hour: 12, fixed: true), i + 1)
+            case "midnight": return finishClock(ClockTime(hour: 24, fixed: true), i + 1)
+            case "eod", "eob": return finishClock(ClockTime(hour: 24, fixed: true), i + 1)
+            case "cob": return finishClock(ClockTime(hour: 17, fixed: true), i + 1)
             case "half", "quarter":
                 // half past 4, quarter to 10, quarter past 3
                 guard isWord(i + 1, "past", "to", "after", "before", "til") else { return nil }
@@ -229,7 +229,7 @@ struct TemporalGrammar {
                     !["a", "an", "couple", "few", "several", "single", "dozen"].contains(w)
                 {
                     // "three pm", "at five", "ten o'clock"
-                    var c = Clock(hour: n)
+                    var c = ClockTime(hour: n)
                     if let (m, next) = meridiem(i + 1) {
                         c.meridiem = m
                         return finishClock(c, next)
@@ -248,15 +248,15 @@ struct TemporalGrammar {
         if width == 4 || (width == 3 && isWord(i + 1, "h", "hrs", "hours")) {
             let hh = h / 100, mm = h % 100
             if isWord(i + 1, "h", "hrs", "hours"), hh <= 24, mm < 60 {
-                return finishClock(Clock(hour: hh, minute: mm, fixed: true), i + 2)
+                return finishClock(ClockTime(hour: hh, minute: mm, fixed: true), i + 2)
             }
             if let (m, next) = meridiem(i + 1), hh >= 1, hh <= 12, mm < 60 {
-                return finishClock(Clock(hour: hh, minute: mm, meridiem: m), next)
+                return finishClock(ClockTime(hour: hh, minute: mm, meridiem: m), next)
             }
             return nil
         }
         guard width <= 2 else { return nil }
-        var c = Clock(hour: h)
+        var c = ClockTime(hour: h)
         var next = i + 1
         var hasMinutes = false
         if punct(next, ":") || (punct(next, ".") && tight(next) && digits(next + 1) == 2 && meridiem(next + 2) != nil) {
@@ -290,7 +290,7 @@ struct TemporalGrammar {
     }
 
     /// Checks ranges and reads a zone that follows.
-    func finishClock(_ clock: Clock, _ next: Int) -> (Clock, Int)? {
+    func finishClock(_ clock: ClockTime, _ next: Int) -> (ClockTime, Int)? {
         var clock = clock
         var next = next
         if clock.meridiem != nil {
@@ -305,7 +305,7 @@ struct TemporalGrammar {
         return (clock, next)
     }
 
-    func shift(_ clock: Clock, by minutes: Int) -> Clock {
+    func shift(_ clock: ClockTime, by minutes: Int) -> ClockTime {
         var c = clock
         var total = c.hour * 60 + c.minute + minutes
         if total < 0 { total += 12 * 60 }
@@ -314,7 +314,7 @@ struct TemporalGrammar {
         return c
     }
 
-    func clockIsValid(_ c: Clock) -> Bool {
+    func clockIsValid(_ c: ClockTime) -> Bool {
         if c.meridiem != nil { return c.hour >= 1 && c.hour <= 12 && c.minute < 60 && c.second < 60 }
         return (c.hour <= 23 || (c.hour == 24 && c.minute == 0)) && c.minute < 60 && c.second < 60
     }

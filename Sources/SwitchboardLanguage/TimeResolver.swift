@@ -22,8 +22,8 @@ struct TimeResolver {
     struct Side {
         var day: Day?
         var weekdayOnly = false
-        var clock: Clock?
-        var clockEnd: Clock?
+        var clock: ClockTime?
+        var clockEnd: ClockTime?
         var part: PartOfDay?
         /// The part of the day was said of today ("this afternoon", "tonight").
         var partToday = false
@@ -254,17 +254,17 @@ struct TimeResolver {
         return result
     }
 
-    // MARK: Clock arithmetic
+    // MARK: Clock-time arithmetic
 
     /// The instant of `clock` on `day`, with part-of-day and sensible-hour rules for an ambiguous hour.
-    func at(_ day: Day, _ clock: Clock, part: PartOfDay? = nil) -> Date {
+    func at(_ day: Day, _ clock: ClockTime, part: PartOfDay? = nil) -> Date {
         let c = settle(clock, part: part)
         return chrono.date(day, c.hour24, c.minute, c.second, zone: c.zone)
     }
 
     /// Gives an ambiguous hour its am/pm: from the part of day when one is said, else working hours (7–11 in
     /// the morning, 12–6 in the afternoon and evening).
-    func settle(_ clock: Clock, part: PartOfDay?) -> Clock {
+    func settle(_ clock: ClockTime, part: PartOfDay?) -> ClockTime {
         guard clock.isAmbiguous else { return clock }
         var c = clock
         switch part {
@@ -279,7 +279,7 @@ struct TimeResolver {
     }
 
     /// `b` read after `a`: it takes `a`'s half of the day, or the other one when that would not come after.
-    func infer(_ b: Clock, after a: Clock, part: PartOfDay?) -> Clock {
+    func infer(_ b: ClockTime, after a: ClockTime, part: PartOfDay?) -> ClockTime {
         guard b.isAmbiguous else { return b }
         let settledA = settle(a, part: part)
         var c = b
@@ -292,7 +292,7 @@ struct TimeResolver {
     }
 
     /// A clock range's two ends with am/pm worked out from each other (`2-3pm`, `1pm-3`, `11pm-3`, `12-3am`).
-    func rangeClocks(_ a: Clock, _ b: Clock, part: PartOfDay?) -> (Clock, Clock) {
+    func rangeClocks(_ a: ClockTime, _ b: ClockTime, part: PartOfDay?) -> (ClockTime, ClockTime) {
         var first = a, second = b
         if first.isAmbiguous, !second.isAmbiguous, let m = second.meridiem {
             first.meridiem = m
@@ -312,7 +312,7 @@ struct TimeResolver {
     }
 
     /// The day a clock time falls on when no day is said: today if it is still ahead, else tomorrow.
-    func nextDay(for clock: Clock, part: PartOfDay?) -> Day {
+    func nextDay(for clock: ClockTime, part: PartOfDay?) -> Day {
         let today = chrono.today
         if at(today, clock, part: part) >= chrono.now { return today }
         return chrono.adding(days: 1, to: today)

@@ -10,7 +10,7 @@ struct Day: Sendable, Equatable, Comparable {
 }
 
 /// A clock time as written: hour (0–24), minute, second, am/pm if given, and a zone if named.
-struct Clock: Sendable, Equatable {
+struct ClockTime: Sendable, Equatable {
     enum Meridiem: Sendable { case am, pm }
     var hour: Int
     var minute = 0
