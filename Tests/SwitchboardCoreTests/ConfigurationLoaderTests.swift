@@ -349,3 +349,61 @@ import Testing
         #expect(configuration.language?["date_order"]?.scalar == "dmy")
     }
 }
+
+@Suite struct NestedBlockTests {
+    static let family = AdapterFamily(
+        name: "mail",
+        factories: [
+            AdapterFactory(
+                schema: ServiceSchema(
+                    type: "mailer",
+                    family: "mail",
+                    keys: ServiceSchema.commonKeys + [
+                        .init(
+                            "smtp",
+                            .block([
+                                .init("host"), .init("port", .integer, minimum: 1), .init("password", secret: true),
+                            ])
+                        )
+                    ]
+                ),
+                make: nil
+            )
+        ]
+    )
+
+    func load(_ yaml: String, environment: [String: String] = [:]) throws -> Configuration {
+        let directory = NSTemporaryDirectory() + "switchboard-nested-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let file = directory + "/m.yaml"
+        _ = FileManager.default.createFile(
+            atPath: file,
+            contents: Data(yaml.utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
+        return try ConfigurationLoader(registry: SchemaRegistry(families: [Self.family]), environment: environment)
+            .load(path: file)
+    }
+
+    @Test func nestedKeysAreValidatedOneByOne() throws {
+        let error = #expect(throws: ConfigurationError.self) {
+            try load("m:\n  type: mailer\n  smtp:\n    hots: mail.example.com\n    port: many\n")
+        }
+        let text = error?.diagnostics.map(\.description).joined(separator: "\n") ?? ""
+        #expect(text.contains("m.smtp.hots") && text.contains("did you mean host?"), "\(text)")
+        #expect(text.contains("m.smtp.port") && text.contains("expected an integer"), "\(text)")
+        #expect(text.contains("m.yaml:4"), "\(text)")
+    }
+
+    @Test func nestedValuesResolveAndPlaceholdersAreRefusedOnUse() throws {
+        let configuration = try load(
+            "m:\n  type: mailer\n  smtp:\n    host: ${MAIL_HOST}\n    port: 587\n    password: your_password\n",
+            environment: ["MAIL_HOST": "127.0.0.1"]
+        )
+        #expect(configuration.warnings.contains { $0.description.contains("m.smtp.password") })
+        let smtp = try #require(try configuration.service("m")?.block("smtp"))
+        #expect(try smtp.string("host") == "127.0.0.1")
+        #expect(try smtp.int("port") == 587)
+        #expect(throws: ConfigurationError.self) { try smtp.secret("password") }
+    }
+}

@@ -73,6 +73,29 @@ public struct ServiceConfiguration: Sendable {
     /// The keys present, in file order.
     public var keys: [String] { entries.map(\.key) }
 
+    /// The nested block `key` (`smtp:` inside an e-mail service) as a configuration of its own, with the same
+    /// typed accessors: its keys are named `service.key.inner` in errors, and its placeholders are refused the
+    /// same way. `nil` when the block is absent.
+    public func block(_ key: String) throws -> ServiceConfiguration? {
+        guard let node = node(key), !node.isNull else { return nil }
+        guard let children = node.entries else {
+            throw failure(key, "expected a mapping of keys, found \(node.shapeDescription)")
+        }
+        var inner = ServiceConfiguration(
+            name: "\(name).\(key)",
+            type: type,
+            location: node.location,
+            entries: children,
+            environment: environment
+        )
+        inner.family = family
+        let prefix = key + "."
+        inner.placeholderKeys = Set(
+            placeholderKeys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+        )
+        return inner
+    }
+
     private func failure(_ key: String, _ message: String) -> ConfigurationError {
         ConfigurationError(at: node(key)?.location ?? location, keyPath: "\(name).\(key)", message)
     }

@@ -513,14 +513,48 @@ public struct ConfigurationLoader: Sendable {
             environment: environment
         )
         service.family = schema.family
-        let allowed = schema.keys.map(\.name)
+        validate(
+            entries,
+            keys: schema.keys,
+            service: name,
+            prefix: "",
+            what: "a \(type) service",
+            into: &service,
+            errors: &errors,
+            warnings: &warnings
+        )
+        for requirement in schema.required where !requirement.contains(where: { service.node($0) != nil }) {
+            let what = requirement.count == 1 ? requirement[0] : "one of " + requirement.joined(separator: ", ")
+            errors.append(
+                ConfigDiagnostic(.error, at: block.keyLocation, keyPath: name, "a \(type) service needs \(what)")
+            )
+        }
+        return service
+    }
+
+    /// Validates a service block's entries, or a nested block's (`smtp:` inside an e-mail service), key by key:
+    /// unknown keys with a did-you-mean, kinds, placeholders (recorded as dotted paths relative to the service).
+    private func validate(
+        _ entries: [ConfigNode.Entry],
+        keys: [ServiceSchema.Key],
+        service name: String,
+        prefix: String,
+        what: String,
+        into service: inout ServiceConfiguration,
+        errors: inout [ConfigDiagnostic],
+        warnings: inout [ConfigDiagnostic]
+    ) {
+        let allowed = keys.map(\.name)
         for entry in entries {
-            let path = "\(name).\(entry.key)"
-            guard let key = schema.key(entry.key) else {
-                var message = "unknown key \(entry.key) for a \(type) service"
+            let relative = prefix + entry.key
+            let path = "\(name).\(relative)"
+            guard let key = keys.first(where: { $0.name == entry.key }) else {
+                var message = "unknown key \(entry.key) for \(what)"
                 if let suggestion = Suggestion.closest(to: entry.key, among: allowed) {
                     message += "; did you mean \(suggestion)?"
-                } else if ["enabled", "max_rate_limit", "retry_attempts", "max_connections"].contains(entry.key) {
+                } else if prefix.isEmpty,
+                    ["enabled", "max_rate_limit", "retry_attempts", "max_connections"].contains(entry.key)
+                {
                     message += "; policies go under integrations.\(name)"
                 }
                 errors.append(ConfigDiagnostic(.error, at: entry.keyLocation, keyPath: path, message))
@@ -531,10 +565,23 @@ public struct ConfigurationLoader: Sendable {
                 errors.append(ConfigDiagnostic(.error, at: entry.node.location, keyPath: path, problem))
                 continue
             }
+            if case .block(let inner) = key.kind, let children = entry.node.entries {
+                validate(
+                    children,
+                    keys: inner,
+                    service: name,
+                    prefix: relative + ".",
+                    what: "the \(entry.key) block",
+                    into: &service,
+                    errors: &errors,
+                    warnings: &warnings
+                )
+                continue
+            }
             if entry.node.origin == .literal, let value = entry.node.scalar,
                 Self.isPlaceholder(value, key: entry.key)
             {
-                service.placeholderKeys.insert(entry.key)
+                service.placeholderKeys.insert(relative)
                 let shown = key.isSecret ? "" : " (\(value))"
                 warnings.append(
                     ConfigDiagnostic(
@@ -546,18 +593,13 @@ public struct ConfigurationLoader: Sendable {
                 )
             }
         }
-        for requirement in schema.required where !requirement.contains(where: { service.node($0) != nil }) {
-            let what = requirement.count == 1 ? requirement[0] : "one of " + requirement.joined(separator: ", ")
-            errors.append(
-                ConfigDiagnostic(.error, at: block.keyLocation, keyPath: name, "a \(type) service needs \(what)")
-            )
-        }
-        return service
     }
 
     static func check(_ node: ConfigNode, against key: ServiceSchema.Key) -> String? {
         let found = key.isSecret ? node.shapeDescription : describe(node)
         switch key.kind {
+        case .block:
+            return node.entries == nil ? "expected a mapping of keys, found \(found)" : nil
         case .mapping:
             guard let entries = node.entries else { return "expected a mapping, found \(found)" }
             if key.name == "headers" {

@@ -10,6 +10,9 @@ public struct ServiceSchema: Sendable {
         case oneOf([String])
         /// An absolute `http` or `https` URL with a host.
         case url
+        /// A nested block whose keys are validated one by one like a service's own (`smtp:` and `imap:`
+        /// inside an e-mail service): did-you-mean, kinds, placeholders, secrets, `${VAR}`.
+        indirect case block([Key])
 
         var expectation: String {
             switch self {
@@ -21,12 +24,13 @@ public struct ServiceSchema: Sendable {
             case .mapping: return "a mapping"
             case .oneOf(let words): return "one of " + words.joined(separator: ", ")
             case .url: return "an http or https URL"
+            case .block: return "a mapping of keys"
             }
         }
     }
 
     /// One key.
-    public struct Key: Sendable {
+    public struct Key: Sendable, Hashable {
         /// The key as written in YAML.
         public var name: String
         /// The kind of value.
