@@ -420,7 +420,8 @@ extension TemporalGrammar {
             meridiem(j + 1) == nil, !isWord(j + 1, "h", "hrs", "hours")
         {
             // at 0930: 24-hour time without a colon
-            guard let (c, next) = finishClock(ClockTime(hour: value / 100, minute: value % 100, fixed: true), j + 1) else {
+            guard let (c, next) = finishClock(ClockTime(hour: value / 100, minute: value % 100, fixed: true), j + 1)
+            else {
                 return nil
             }
             return (Found(piece: .clock(c), range: i..<next), next)
