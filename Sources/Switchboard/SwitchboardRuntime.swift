@@ -37,7 +37,9 @@ public final class SwitchboardRuntime: Sendable {
     public static func registry(extra: [AdapterFamily] = []) -> SchemaRegistry {
         // The families' schemas do not depend on the transport; this one is never used to send.
         let http = HTTPAdapters(transport: HTTPTransport(), tokenStore: InMemoryTokenStore())
-        return SchemaRegistry(families: families(http: http, extra: extra))
+        var registry = SchemaRegistry(families: families(http: http, extra: extra))
+        registry.register(section: "language", validate: LanguageSection.diagnostics)
+        return registry
     }
 
     /// A loader that knows every type of this build (and `extra`'s).

@@ -49,7 +49,7 @@ struct ParseCommand: ParsableCommand {
     var globals: GlobalOptions
 
     func run() throws {
-        let parser = TaskParser(configuration: try Self.languageConfiguration(try globals.loadConfiguration()))
+        let parser = TaskParser(configuration: try LanguageSection.parserConfiguration(try globals.loadConfiguration()))
         if jsonl {
             if text != nil { throw CLIError.usage("give the request as an argument or use --jsonl, not both") }
             Self.stream(parser: parser, defaultNow: now, defaultZone: timezone)
@@ -87,54 +87,6 @@ struct ParseCommand: ParsableCommand {
         }
         if !explicitZone, let offset, let fixed = TimeZone(secondsFromGMT: offset) { zone = fixed }
         return (date, zone, nil)
-    }
-
-    static func languageConfiguration(_ configuration: Configuration) throws -> TaskParser.Configuration {
-        var result = TaskParser.Configuration()
-        result.contacts = configuration.contacts
-        guard let language = configuration.language, let entries = language.entries else { return result }
-        for entry in entries {
-            switch entry.key {
-            case "date_order":
-                guard let value = entry.node.scalar?.lowercased(), let order = TaskParser.DateOrder(rawValue: value)
-                else {
-                    throw CLIError.usage("\(entry.node.location): language.date_order must be mdy, dmy or ask")
-                }
-                result.dateOrder = order
-            case "windows", "meeting_starts":
-                for window in entry.node.entries ?? [] {
-                    guard let part = PartOfDay(rawValue: window.key) else {
-                        throw CLIError.usage(
-                            "\(window.keyLocation): language.\(entry.key).\(window.key) is not a part of the day (morning, afternoon, evening, night)"
-                        )
-                    }
-                    let text = window.node.scalar ?? ""
-                    let hours = text.split(whereSeparator: { $0 == "-" || $0 == " " }).compactMap {
-                        Int($0.split(separator: ":").first ?? "")
-                    }
-                    if entry.key == "windows" {
-                        guard hours.count == 2, hours[0] >= 0, hours[1] <= 24, hours[0] < hours[1] else {
-                            throw CLIError.usage(
-                                "\(window.node.location): language.windows.\(window.key) must be hours like \"08:00-12:00\""
-                            )
-                        }
-                        result.windows[part] = (hours[0], hours[1])
-                    } else {
-                        guard hours.count == 1, hours[0] >= 0, hours[0] < 24 else {
-                            throw CLIError.usage(
-                                "\(window.node.location): language.meeting_starts.\(window.key) must be an hour like \"14:00\""
-                            )
-                        }
-                        result.defaultStarts[part] = hours[0]
-                    }
-                }
-            default:
-                throw CLIError.usage(
-                    "\(entry.keyLocation): unknown key language.\(entry.key) (known: date_order, windows, meeting_starts)"
-                )
-            }
-        }
-        return result
     }
 
     /// JSON lines in, one result line out for each, flushed whenever the input has nothing more ready.

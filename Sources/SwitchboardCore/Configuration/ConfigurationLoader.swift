@@ -434,6 +434,8 @@ public struct ConfigurationLoader: Sendable {
                         "expected a mapping, found \(entry.node.shapeDescription)"
                     )
                 )
+            } else if let validate = registry.sections[key] {
+                errors += validate(entry.node)
             }
         }
         configuration.language = reserved["language"]?.node

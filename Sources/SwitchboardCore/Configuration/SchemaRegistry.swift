@@ -8,6 +8,9 @@ public struct SchemaRegistry: Sendable {
     /// Services that exist with no configuration; their names take policies without a service block.
     public private(set) var embeddedServiceNames: [String] = []
     private var inferences: [@Sendable (String, ConfigNode) -> String?] = []
+    /// Validators of the reserved top-level blocks (`language`, and `agents` and `server` to come), each from the
+    /// module that owns the block; `config check` runs them all.
+    public private(set) var sections: [String: @Sendable (ConfigNode) -> [ConfigDiagnostic]] = [:]
 
     /// An empty registry.
     public init() {}
@@ -24,6 +27,14 @@ public struct SchemaRegistry: Sendable {
             embeddedServiceNames.append(service.name)
         }
         inferences.append(family.inferType)
+    }
+
+    /// Registers the validator of the reserved top-level block `name`: it returns what is wrong, key by key.
+    public mutating func register(
+        section name: String,
+        validate: @escaping @Sendable (ConfigNode) -> [ConfigDiagnostic]
+    ) {
+        sections[name] = validate
     }
 
     /// The schema of `type` or of one of its aliases.
