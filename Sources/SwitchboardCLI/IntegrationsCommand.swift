@@ -24,37 +24,31 @@ struct IntegrationsCommand: AsyncParsableCommand {
         @OptionGroup(title: "Global options")
         var globals: GlobalOptions
 
-        /// One row per service: its state, operations (the manager's catalog) and policy.
+        /// One row per service: its state (from the runtime's statuses), and its operations and policy from the
+        /// manager's catalog (a service that is not available has no catalog entry, and the policy it would get).
         static func rows(_ runtime: SwitchboardRuntime) -> [JSONValue] {
-            let (manager, statuses, configuration) = (runtime.manager, runtime.statuses, runtime.configuration)
-            var rows: [JSONValue] = []
-            for status in statuses {
-                let adapter = manager.adapter(named: status.name)
+            let catalog = Dictionary(
+                runtime.manager.catalog.map { ($0.service, $0) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            return runtime.statuses.map { status in
                 let state = !status.isAvailable ? "not available" : (status.isEnabled ? "enabled" : "disabled")
-                let policy = configuration.policy(for: status.name)
+                let entry =
+                    catalog[status.name]
+                    ?? CatalogEntry(
+                        service: status.name,
+                        kind: status.type,
+                        operations: [],
+                        policy: runtime.configuration.policy(for: status.name)
+                    )
                 var row: [String: JSONValue] = [
                     "name": .string(status.name), "type": .string(status.type), "source": .string(status.source),
                     "state": .string(state), "available": .bool(status.isAvailable), "enabled": .bool(status.isEnabled),
-                    "operations": .array(
-                        (adapter?.operations ?? []).map { op in
-                            [
-                                "name": .string(op.name), "summary": .string(op.summary),
-                                "idempotent": .string(op.idempotency.summary), "input_schema": op.inputSchema,
-                                "output_schema": op.outputSchema,
-                            ]
-                        }
-                    ),
-                    "policy": [
-                        "retry_attempts": .int(policy.retry.maxRetries), "max_connections": .int(policy.maxConnections),
-                        "max_rate_limit": policy.rateLimit.map { .int($0.limit) } ?? .null,
-                        "rate_limit_window_s": policy.rateLimit.map { .double($0.window.seconds) } ?? .null,
-                        "deadline_s": policy.deadline.map { .double($0.seconds) } ?? .null,
-                    ],
+                    "operations": entry.operationsJSON, "policy": entry.policyJSON,
                 ]
                 if let reason = status.reason { row["reason"] = .string(reason) }
-                rows.append(.object(row))
+                return .object(row)
             }
-            return rows
         }
 
         func run() async throws {
