@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import SwitchboardCore
+import SwitchboardHTTP
 import Synchronization
 
 /// Amazon S3 and compatible servers (SeaweedFS, MinIO, Ceph, R2) over AsyncHTTPClient, signed with our own

@@ -9,7 +9,7 @@ import Testing
 /// with the browser's part played by this test: it opens the printed URL, submits the login form, and follows
 /// the redirect to the CLI's loopback listener.
 @Suite struct AuthCLITests {
-    func freePort() throws -> Int {
+    func freePort() async throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -60,7 +60,7 @@ import Testing
             return bearer.hasPrefix("Bearer ey") ? .json(200, #"{"hello":"world"}"#) : .json(401, "{}")
         }
         let scratch = Scratch()
-        let port = try freePort()
+        let port = try await freePort()
         scratch.write(
             "switchboard.yaml",
             """

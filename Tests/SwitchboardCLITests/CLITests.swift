@@ -65,6 +65,17 @@ extension CLI {
     }
 }
 
+extension CLI {
+    /// ``runShell(_:_:environment:)`` on a thread of its own (see ``call(_:stdin:environment:)``).
+    static func shell(_ script: String, _ arguments: [String], environment: [String: String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try runShell(script, arguments, environment: environment) })
+            }
+        }
+    }
+}
+
 final class Scratch {
     let path = NSTemporaryDirectory() + "switchboard-cli-" + UUID().uuidString
     init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
@@ -149,8 +160,8 @@ let seedFiles: [String: String] = [
 ]
 
 @Suite struct CLITests {
-    @Test func callRunsTheEmbeddedExampleAdapter() throws {
-        let result = try CLI.run([
+    @Test func callRunsTheEmbeddedExampleAdapter() async throws {
+        let result = try await CLI.call([
             "call", "text", "stats", "--input", #"{"text": "Hello there. General Kenobi."}"#, "--json",
         ])
         #expect(result.status == 0)
@@ -158,23 +169,23 @@ let seedFiles: [String: String] = [
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func globalOptionsWorkBeforeOrAfterTheSubcommand() throws {
+    @Test func globalOptionsWorkBeforeOrAfterTheSubcommand() async throws {
         let scratch = Scratch()
         for (name, text) in seedFiles { scratch.write(name, text) }
-        let before = try CLI.run(["--config", scratch.path, "integrations", "list", "--json"])
-        let after = try CLI.run(["integrations", "list", "--json", "--config", scratch.path])
+        let before = try await CLI.call(["--config", scratch.path, "integrations", "list", "--json"])
+        let after = try await CLI.call(["integrations", "list", "--json", "--config", scratch.path])
         #expect(before.status == 0 && after.status == 0)
         #expect(before.stdout == after.stdout)
         #expect(before.stdout.contains(#""name":"google_calendar""#))
         #expect(before.stdout.contains(#""state":"not available""#))
     }
 
-    @Test func inputComesFromAFileOrStandardInput() throws {
+    @Test func inputComesFromAFileOrStandardInput() async throws {
         let scratch = Scratch()
         let file = scratch.write("in.json", #"{"text": "Ship It Now", "to": "slug"}"#)
-        let fromFile = try CLI.run(["call", "text", "transform", "--input", "@" + file, "--json"])
+        let fromFile = try await CLI.call(["call", "text", "transform", "--input", "@" + file, "--json"])
         #expect(fromFile.stdout == #"{"text":"ship-it-now"}"# + "\n")
-        let fromStdin = try CLI.run(
+        let fromStdin = try await CLI.call(
             ["call", "text", "transform", "--input", "@-", "--json"],
             stdin: #"{"text": "a b", "to": "upper"}"#
         )
@@ -190,17 +201,17 @@ let seedFiles: [String: String] = [
         (["frobnicate"], "Error: "),
         (["call"], "Missing expected argument"),
     ])
-    func usageErrorsExitTwoWithOneLine(arguments: [String], expected: String) throws {
-        let result = try CLI.run(arguments + ["--json"])
+    func usageErrorsExitTwoWithOneLine(arguments: [String], expected: String) async throws {
+        let result = try await CLI.call(arguments + ["--json"])
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty, "with --json, stdout stays empty on failure")
         #expect(result.stderr.contains(expected), "\(result.stderr)")
     }
 
-    @Test func aConfiguredServiceWithoutAnAdapterIsUnavailableNotCalled() throws {
+    @Test func aConfiguredServiceWithoutAnAdapterIsUnavailableNotCalled() async throws {
         let scratch = Scratch()
         for (name, text) in seedFiles { scratch.write(name, text) }
-        let result = try CLI.run(["call", "email", "send_email", "--config", scratch.path])
+        let result = try await CLI.call(["call", "email", "send_email", "--config", scratch.path])
         #expect(result.status == 2)
         #expect(
             result.stderr.contains(
@@ -208,23 +219,23 @@ let seedFiles: [String: String] = [
             )
         )
         // The seed's database block still holds the placeholder password: it is never sent, and the call says so.
-        let database = try CLI.run([
+        let database = try await CLI.call([
             "call", "database", "execute_query", "--input", #"{"query": "SELECT 1"}"#, "--config", scratch.path,
         ])
         #expect(database.status == 2)
         #expect(database.stderr.contains("database.password: still holds a placeholder value"))
     }
 
-    @Test func configCheckAcceptsTheSeedFilesAndWarnsAboutPlaceholders() throws {
+    @Test func configCheckAcceptsTheSeedFilesAndWarnsAboutPlaceholders() async throws {
         let scratch = Scratch()
         for (name, text) in seedFiles { scratch.write(name, text, mode: 0o644) }
-        let result = try CLI.run(["config", "check", "--config", scratch.path])
+        let result = try await CLI.call(["config", "check", "--config", scratch.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Configuration is valid: 4 service(s)"))
         #expect(result.stderr.contains("google_calendar.client_id: value looks like a placeholder (your_client_id)"))
         #expect(result.stderr.contains("chmod 600 \(scratch.path)/email_config.yaml"))
         #expect(!result.stderr.contains("your_api_key"), "secret placeholders are not echoed")
-        let strict = try CLI.run(["config", "check", "--strict", "--config", scratch.path])
+        let strict = try await CLI.call(["config", "check", "--strict", "--config", scratch.path])
         #expect(strict.status == 2)
     }
 
@@ -235,10 +246,10 @@ let seedFiles: [String: String] = [
         ("neg.yaml", "integrations:\n  database:\n    max_rate_limit: -1\n", "must be at least 1"),
         ("unknown.yaml", "integrations:\n  calendar_x:\n    enabled: true\n", "no service named calendar_x"),
     ])
-    func configCheckRefusesBadFilesWithExitTwo(name: String, text: String, expected: String) throws {
+    func configCheckRefusesBadFilesWithExitTwo(name: String, text: String, expected: String) async throws {
         let scratch = Scratch()
         let file = scratch.write(name, text)
-        let result = try CLI.run(["config", "check", "--config", file])
+        let result = try await CLI.call(["config", "check", "--config", file])
         #expect(result.status == 2)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderr)")
@@ -246,32 +257,32 @@ let seedFiles: [String: String] = [
         #expect(result.stderr.contains(expected))
     }
 
-    @Test func aBinaryOrHugeConfigurationIsRefused() throws {
+    @Test func aBinaryOrHugeConfigurationIsRefused() async throws {
         let scratch = Scratch()
         let binary = scratch.path + "/bin.yaml"
         _ = FileManager.default.createFile(atPath: binary, contents: Data([0, 1, 2, 3, 0xff]))
-        let result = try CLI.run(["config", "check", "--config", binary])
+        let result = try await CLI.call(["config", "check", "--config", binary])
         #expect(result.status == 2 && result.stderr.contains("binary"))
         let huge = scratch.path + "/huge.yaml"
         _ = FileManager.default.createFile(atPath: huge, contents: Data(repeating: 0x23, count: 50 << 20))
-        let big = try CLI.run(["config", "check", "--config", huge])
+        let big = try await CLI.call(["config", "check", "--config", huge])
         #expect(big.status == 2 && big.stderr.contains("refused"))
     }
 
-    @Test func secretsEncryptDecryptAndRotate() throws {
-        let key = try CLI.run(["secrets", "keygen"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    @Test func secretsEncryptDecryptAndRotate() async throws {
+        let key = try await CLI.call(["secrets", "keygen"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(key.count == 44)
         let env = ["CONFIG_ENCRYPTION_KEY": key]
-        let encrypted = try CLI.run(["secrets", "encrypt"], stdin: "s3cret-value\n", environment: env)
+        let encrypted = try await CLI.call(["secrets", "encrypt"], stdin: "s3cret-value\n", environment: env)
         #expect(encrypted.status == 0)
         let token = try #require(encrypted.stdout.split(separator: "\n").last.map(String.init))
         #expect(token.hasPrefix("enc:v1:"))
-        let decrypted = try CLI.run(["secrets", "decrypt", token], environment: env)
+        let decrypted = try await CLI.call(["secrets", "decrypt", token], environment: env)
         #expect(decrypted.stdout == "s3cret-value\n")
-        let wrong = try CLI.run(
+        let wrong = try await CLI.call(
             ["secrets", "decrypt", token],
             environment: [
-                "CONFIG_ENCRYPTION_KEY": try CLI.run(["secrets", "keygen"]).stdout.trimmingCharacters(
+                "CONFIG_ENCRYPTION_KEY": try await CLI.call(["secrets", "keygen"]).stdout.trimmingCharacters(
                     in: .whitespacesAndNewlines
                 )
             ]
@@ -280,8 +291,8 @@ let seedFiles: [String: String] = [
 
         let scratch = Scratch()
         scratch.write("db.yaml", "# keep me\ndatabase:\n  type: postgresql\n  password: \(token)  # inline\n")
-        let newKey = try CLI.run(["secrets", "keygen"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let rotated = try CLI.run(
+        let newKey = try await CLI.call(["secrets", "keygen"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let rotated = try await CLI.call(
             ["secrets", "rotate", "--config", scratch.path],
             environment: ["CONFIG_ENCRYPTION_KEY": newKey, "CONFIG_ENCRYPTION_PREVIOUS_KEYS": key]
         )
@@ -290,17 +301,23 @@ let seedFiles: [String: String] = [
         #expect(scratch.read("db.yaml").hasPrefix("# keep me\n"))
         #expect(scratch.read("db.yaml").contains("  # inline"))
         #expect(
-            try CLI.run(["config", "check", "--config", scratch.path], environment: ["CONFIG_ENCRYPTION_KEY": newKey])
-                .status == 0
+            try await CLI.call(
+                ["config", "check", "--config", scratch.path],
+                environment: ["CONFIG_ENCRYPTION_KEY": newKey]
+            )
+            .status == 0
         )
         #expect(
-            try CLI.run(["config", "check", "--config", scratch.path], environment: ["CONFIG_ENCRYPTION_KEY": key])
-                .status == 2
+            try await CLI.call(
+                ["config", "check", "--config", scratch.path],
+                environment: ["CONFIG_ENCRYPTION_KEY": key]
+            )
+            .status == 2
         )
     }
 
-    @Test func helpTeachesAndExitsZero() throws {
-        let result = try CLI.run(["call", "--help"])
+    @Test func helpTeachesAndExitsZero() async throws {
+        let result = try await CLI.call(["call", "--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("--idempotency-key"))
         #expect(result.stdout.contains("Examples:"))
@@ -308,36 +325,36 @@ let seedFiles: [String: String] = [
 }
 
 @Suite struct DatabaseCLITests {
-    @Test func theEmbeddedDatabaseWorksWithNoConfiguration() throws {
+    @Test func theEmbeddedDatabaseWorksWithNoConfiguration() async throws {
         let scratch = Scratch()
         let data = ["--data-dir", scratch.path + "/data"]
-        let create = try CLI.run(
+        let create = try await CLI.call(
             [
                 "call", "database", "execute_query", "--input",
                 #"{"query": "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, done BOOLEAN)"}"#,
             ] + data
         )
         #expect(create.status == 0, "\(create.stderr)")
-        let insert = try CLI.run(
+        let insert = try await CLI.call(
             [
                 "call", "database", "insert_record", "--json", "--input",
                 #"{"table": "notes", "data": {"body": "buy milk", "done": false}}"#,
             ] + data
         )
         #expect(insert.stdout == #"{"body":"buy milk","done":false,"id":1}"# + "\n")
-        let select = try CLI.run(
+        let select = try await CLI.call(
             [
                 "call", "database", "select_records", "--json", "--input",
                 #"{"table": "notes", "where": {"done": false}}"#,
             ] + data
         )
         #expect(select.stdout == #"{"row_count":1,"rows":[{"body":"buy milk","done":false,"id":1}]}"# + "\n")
-        let injection = try CLI.run(
+        let injection = try await CLI.call(
             ["call", "database", "select_records", "--input", #"{"table": "notes; DROP TABLE notes"}"#] + data
         )
         #expect(injection.status == 2)
         #expect(injection.stderr.contains("not a plain identifier"))
-        let missing = try CLI.run(
+        let missing = try await CLI.call(
             ["call", "database", "select_records", "--input", #"{"table": "nothing_here"}"#] + data
         )
         #expect(missing.status == 1)
@@ -350,7 +367,7 @@ let seedFiles: [String: String] = [
 }
 
 @Suite struct PostgresCLITests {
-    @Test func callReachesTheRealPostgreSQLWithTheSeedKeys() throws {
+    @Test func callReachesTheRealPostgreSQLWithTheSeedKeys() async throws {
         let environment = ProcessInfo.processInfo.environment
         let port = try #require(environment["PGPORT"], "run the tests with scripts/test (it starts PostgreSQL)")
         let scratch = Scratch()
@@ -370,7 +387,7 @@ let seedFiles: [String: String] = [
             """
         )
         let common = ["--config", scratch.path, "--json"]
-        let create = try CLI.run(
+        let create = try await CLI.call(
             [
                 "call", "database", "execute_query", "--input",
                 #"{"query": "CREATE TABLE \#(table) (id serial PRIMARY KEY, name text UNIQUE, tags text[], meta jsonb)"}"#,
@@ -378,7 +395,7 @@ let seedFiles: [String: String] = [
             environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""]
         )
         #expect(create.status == 0, "\(create.stderr)")
-        let insert = try CLI.run(
+        let insert = try await CLI.call(
             [
                 "call", "database", "insert_record", "--input",
                 #"{"table": "\#(table)", "data": {"name": "Ann", "tags": ["a", "b c"], "meta": {"k": 1}}}"#,
@@ -386,7 +403,7 @@ let seedFiles: [String: String] = [
             environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""]
         )
         #expect(insert.stdout == #"{"id":1,"meta":{"k":1},"name":"Ann","tags":["a","b c"]}"# + "\n", "\(insert.stderr)")
-        let duplicate = try CLI.run(
+        let duplicate = try await CLI.call(
             ["call", "database", "insert_record", "--input", #"{"table": "\#(table)", "data": {"name": "Ann"}}"#]
                 + common,
             environment: ["PGPASSWORD": environment["PGPASSWORD"] ?? ""]
@@ -394,7 +411,7 @@ let seedFiles: [String: String] = [
         #expect(duplicate.status == 1)
         #expect(duplicate.stdout.isEmpty)
         #expect(duplicate.stderr.contains("SQLSTATE 23505"))
-        let wrong = try CLI.run(
+        let wrong = try await CLI.call(
             ["call", "database", "execute_query", "--input", #"{"query": "SELECT 1"}"#] + common,
             environment: ["PGPASSWORD": "not-the-password"]
         )

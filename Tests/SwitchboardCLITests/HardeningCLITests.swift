@@ -6,11 +6,11 @@ import Testing
 @Suite struct HardeningCLITests {
     // MARK: Files
 
-    @Test func aDownloadNeverReplacesADeviceAFIFOOrASocket() throws {
+    @Test func aDownloadNeverReplacesADeviceAFIFOOrASocket() async throws {
         let scratch = Scratch()
         let data = ["--data-dir", scratch.path + "/data"]
         let local = scratch.write("a.txt", "hello")
-        #expect(try CLI.run(["files", "put", local, "ok/a.txt"] + data).status == 0)
+        #expect(try await CLI.call(["files", "put", local, "ok/a.txt"] + data).status == 0)
         let fifo = scratch.path + "/pipe"
         #expect(mkfifo(fifo, 0o600) == 0)
         var targets = [(fifo, "FIFO")]
@@ -18,7 +18,7 @@ import Testing
         let device = scratch.path + "/null"
         if mknod(device, S_IFCHR | 0o666, dev_t((1 << 8) | 3)) == 0 { targets.append((device, "character device")) }
         for (target, kind) in targets {
-            let result = try CLI.run(["files", "get", "ok/a.txt", target] + data)
+            let result = try await CLI.call(["files", "get", "ok/a.txt", target] + data)
             #expect(result.status == 2, "\(result.stderr)")
             #expect(result.stderr.contains(target) && result.stderr.contains(kind), "\(result.stderr)")
             var info = stat()
@@ -28,13 +28,13 @@ import Testing
         let folder = scratch.path + "/in"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         #expect(mkfifo(folder + "/a.txt", 0o600) == 0)
-        #expect(try CLI.run(["files", "get", "ok/a.txt", folder] + data).status == 2)
+        #expect(try await CLI.call(["files", "get", "ok/a.txt", folder] + data).status == 2)
         scratch.write("old.txt", "old")
-        #expect(try CLI.run(["files", "get", "ok/a.txt", scratch.path + "/old.txt"] + data).status == 0)
+        #expect(try await CLI.call(["files", "get", "ok/a.txt", scratch.path + "/old.txt"] + data).status == 0)
         #expect(scratch.read("old.txt") == "hello")
     }
 
-    @Test func anInterruptedPutLeavesNoPartialFile() throws {
+    @Test func anInterruptedPutLeavesNoPartialFile() async throws {
         let scratch = Scratch()
         let store = scratch.path + "/data/files"
         let big = scratch.path + "/big.bin"
@@ -69,7 +69,7 @@ import Testing
         }
     }
 
-    @Test func partialFilesOfDeadOrOldWritersAreSweptWhenTheStoreOpens() throws {
+    @Test func partialFilesOfDeadOrOldWritersAreSweptWhenTheStoreOpens() async throws {
         let scratch = Scratch()
         let folder = scratch.path + "/data/files/reports"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -88,24 +88,24 @@ import Testing
             [.modificationDate: Date().addingTimeInterval(-2 * 86_400)],
             ofItemAtPath: old
         )
-        let list = try CLI.run(["files", "ls", "reports", "--data-dir", scratch.path + "/data"])
+        let list = try await CLI.call(["files", "ls", "reports", "--data-dir", scratch.path + "/data"])
         #expect(list.status == 0, "\(list.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dead))
         #expect(!FileManager.default.fileExists(atPath: old))
         #expect(FileManager.default.fileExists(atPath: live))
     }
 
-    @Test func aKeyEndingInASlashIsCalledAFolder() throws {
+    @Test func aKeyEndingInASlashIsCalledAFolder() async throws {
         let scratch = Scratch()
         let local = scratch.write("a.txt", "hello")
-        let result = try CLI.run(["files", "put", local, "reports/", "--data-dir", scratch.path + "/data"])
+        let result = try await CLI.call(["files", "put", local, "reports/", "--data-dir", scratch.path + "/data"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("ends with /") && !result.stderr.contains("//"), "\(result.stderr)")
     }
 
     // MARK: Configuration
 
-    @Test func nestedAliasesAreRefusedBeforeTheyTakeTheMemory() throws {
+    @Test func nestedAliasesAreRefusedBeforeTheyTakeTheMemory() async throws {
         let scratch = Scratch()
         var lines = ["a: &a [x,x,x,x,x,x,x,x,x]"]
         let names = ["b", "c", "d", "e", "f", "g", "h", "i"]
@@ -117,12 +117,12 @@ import Testing
             previous = name
         }
         let file = scratch.write("bomb.yaml", lines.joined(separator: "\n") + "\n")
-        let result = try CLI.run(["config", "check", "--config", file])
+        let result = try await CLI.call(["config", "check", "--config", file])
         #expect(result.status == 2)
         #expect(result.stderr.contains("bomb.yaml:") && result.stderr.contains("aliases"), "\(result.stderr)")
         // An alias used as a key is refused as well (hashing it would cost as much as expanding it).
         let keyed = scratch.write("keyed.yaml", "a: &a [x, x]\nb:\n  *a : 1\n")
-        let refused = try CLI.run(["config", "check", "--config", keyed])
+        let refused = try await CLI.call(["config", "check", "--config", keyed])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("keyed.yaml:3"), "\(refused.stderr)")
         // An ordinary anchor still loads.
@@ -130,41 +130,41 @@ import Testing
             "fine.yaml",
             "crm: &crm\n  type: http\n  base_url: https://api.example.com\ncrm2: *crm\n"
         )
-        #expect(try CLI.run(["config", "check", "--config", fine]).status == 0)
+        #expect(try await CLI.call(["config", "check", "--config", fine]).status == 0)
     }
 
-    @Test func urlsAreCheckedWhenTheConfigurationLoads() throws {
+    @Test func urlsAreCheckedWhenTheConfigurationLoads() async throws {
         let scratch = Scratch()
         for (value, expected) in [
             ("not a url", "http or https URL"), ("file:///etc/passwd", "scheme file"), ("https://", "with a host"),
         ] {
             let file = scratch.write("crm.yaml", "crm:\n  type: http\n  base_url: \"\(value)\"\n")
-            let result = try CLI.run(["config", "check", "--config", file])
+            let result = try await CLI.call(["config", "check", "--config", file])
             #expect(result.status == 2, "\(value)")
             #expect(result.stderr.contains("crm.base_url") && result.stderr.contains(expected), "\(result.stderr)")
         }
         let endpoint = scratch.write("s3.yaml", "files:\n  type: s3\n  bucket: b\n  endpoint: ftp://127.0.0.1\n")
-        #expect(try CLI.run(["config", "check", "--config", endpoint]).stderr.contains("files.endpoint"))
+        #expect(try await CLI.call(["config", "check", "--config", endpoint]).stderr.contains("files.endpoint"))
     }
 
-    @Test func everyEmbeddedServiceTakesAPolicy() throws {
+    @Test func everyEmbeddedServiceTakesAPolicy() async throws {
         // The CLI registers `text`; the loader knows it from the same family, so its policy loads.
         let scratch = Scratch()
         let file = scratch.write(
             "p.yaml",
             "integrations:\n  text: {retry_attempts: 1}\n  database: {max_connections: 2}\n  file_storage: {enabled: true}\n"
         )
-        let result = try CLI.run(["config", "check", "--config", file])
+        let result = try await CLI.call(["config", "check", "--config", file])
         #expect(result.status == 0, "\(result.stderr)")
         let unknown = scratch.write("u.yaml", "integrations:\n  txet: {retry_attempts: 1}\n")
-        let refused = try CLI.run(["config", "check", "--config", unknown])
+        let refused = try await CLI.call(["config", "check", "--config", unknown])
         #expect(refused.status == 2 && refused.stderr.contains("did you mean text"), "\(refused.stderr)")
     }
 
-    @Test func aDuplicateKeyPointsAtItsRepeat() throws {
+    @Test func aDuplicateKeyPointsAtItsRepeat() async throws {
         let scratch = Scratch()
         let file = scratch.write("dup.yaml", "crm:\n  type: http\n  base_url: https://a.example.com\n  type: http\n")
-        let result = try CLI.run(["config", "check", "--config", file])
+        let result = try await CLI.call(["config", "check", "--config", file])
         #expect(result.status == 2)
         #expect(result.stderr.contains("dup.yaml:4:3") && result.stderr.contains("first at line 2"), "\(result.stderr)")
     }
@@ -249,30 +249,30 @@ import Testing
 
     // MARK: Input
 
-    @Test func inputIsReadFromAnyReadablePath() throws {
+    @Test func inputIsReadFromAnyReadablePath() async throws {
         let json = #"{"text": "one two three"}"#
-        let fromStdin = try CLI.run(["call", "text", "stats", "--json", "--input", "@/dev/stdin"], stdin: json)
+        let fromStdin = try await CLI.call(["call", "text", "stats", "--json", "--input", "@/dev/stdin"], stdin: json)
         #expect(fromStdin.status == 0, "\(fromStdin.stderr)")
         #expect(fromStdin.stdout.contains(#""words":3"#), "\(fromStdin.stdout)")
-        let substituted = try CLI.runShell(
+        let substituted = try await CLI.shell(
             #"exec "$0" "$@" --input @<(printf '%s' '{"text": "a b"}')"#,
             ["call", "text", "stats", "--json"],
             environment: [:]
         )
         #expect(substituted.status == 0, "\(substituted.stderr)")
         #expect(substituted.stdout.contains(#""words":2"#))
-        let missing = try CLI.run(["call", "text", "stats", "--input", "@/nonexistent/input.json"])
+        let missing = try await CLI.call(["call", "text", "stats", "--input", "@/nonexistent/input.json"])
         #expect(missing.status == 2 && missing.stderr.contains("/nonexistent/input.json"))
-        let directory = try CLI.run(["call", "text", "stats", "--input", "@/tmp"])
+        let directory = try await CLI.call(["call", "text", "stats", "--input", "@/tmp"])
         #expect(directory.status == 2 && directory.stderr.contains("directory"))
     }
 
-    @Test func aYearIsReadAsWrittenOrRefused() throws {
+    @Test func aYearIsReadAsWrittenOrRefused() async throws {
         let now = ["--now", "2026-03-04T10:00:00Z", "--timezone", "UTC"]
-        let far = try CLI.run(["parse", "March 3 9999 at 3pm"] + now)
+        let far = try await CLI.call(["parse", "March 3 9999 at 3pm"] + now)
         #expect(far.stdout.contains(#""start":"9999-03-03T15:00:00+00:00""#), "\(far.stdout)")
         for text in ["March 3 10000 at 3pm", "March 3 1530", "3/3/20266"] {
-            let result = try CLI.run(["parse", text] + now)
+            let result = try await CLI.call(["parse", text] + now)
             #expect(
                 result.stdout.contains(#""start":null"#) && result.stdout.contains("invalid_date"),
                 "\(text): \(result.stdout)"

@@ -7,8 +7,8 @@ import Testing
         "subject", "body", "attachments", "errors",
     ]
 
-    @Test func parsePrintsOneObjectWithExactlyTheKeys() throws {
-        let result = try CLI.run([
+    @Test func parsePrintsOneObjectWithExactlyTheKeys() async throws {
+        let result = try await CLI.call([
             "parse", "schedule 30 minutes with alice@example.com next Tuesday at 3pm about Q3 planning", "--now",
             "2026-03-04T10:00:00-05:00", "--timezone", "America/New_York",
         ])
@@ -21,15 +21,15 @@ import Testing
         #expect(object["title"] as? String == "Q3 planning")
     }
 
-    @Test func withNoZoneTheOffsetOfNowIsUsed() throws {
-        let result = try CLI.run(["parse", "tomorrow at 9am", "--now", "2026-03-04T23:30:00+05:30"])
+    @Test func withNoZoneTheOffsetOfNowIsUsed() async throws {
+        let result = try await CLI.call(["parse", "tomorrow at 9am", "--now", "2026-03-04T23:30:00+05:30"])
         #expect(result.stdout.contains(#""start":"2026-03-05T09:00:00+05:30""#), "\(result.stdout)")
-        let bad = try CLI.run(["parse", "tomorrow", "--timezone", "Mars/Olympus"])
+        let bad = try await CLI.call(["parse", "tomorrow", "--timezone", "Mars/Olympus"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("Mars/Olympus"))
     }
 
-    @Test func jsonlAnswersEveryLineInOrderAndSurvivesBadLines() throws {
+    @Test func jsonlAnswersEveryLineInOrderAndSurvivesBadLines() async throws {
         let input = """
             {"text": "lunch with bob@example.com tomorrow at noon", "now": "2026-03-04T10:00:00+01:00"}
             this is not json
@@ -37,7 +37,7 @@ import Testing
             {"now": "2026-03-04T10:00:00Z"}
             {"text": "email carol saying hi", "now": "2026-03-04T10:00:00Z"}
             """
-        let result = try CLI.run(["parse", "--jsonl"], stdin: input + "\n")
+        let result = try await CLI.call(["parse", "--jsonl"], stdin: input + "\n")
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 5)
@@ -52,7 +52,7 @@ import Testing
         #expect((objects[4]["errors"] as? [[String: Any]])?.first?["code"] as? String == "unknown_contact")
     }
 
-    @Test func contactsAndDateOrderComeFromTheConfiguration() throws {
+    @Test func contactsAndDateOrderComeFromTheConfiguration() async throws {
         let scratch = Scratch()
         scratch.write(
             "switchboard.yaml",
@@ -63,12 +63,12 @@ import Testing
               date_order: ask
             """
         )
-        let known = try CLI.run([
+        let known = try await CLI.call([
             "parse", "meet alice tomorrow at 3pm", "--config", scratch.path + "/switchboard.yaml", "--now",
             "2026-03-04T10:00:00Z",
         ])
         #expect(known.stdout.contains(#""attendees":["alice@example.com"]"#), "\(known.stdout) \(known.stderr)")
-        let ambiguous = try CLI.run([
+        let ambiguous = try await CLI.call([
             "parse", "meet alice on 3/5 at 3pm", "--config", scratch.path + "/switchboard.yaml", "--now",
             "2026-03-04T10:00:00Z",
         ])

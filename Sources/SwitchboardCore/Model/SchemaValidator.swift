@@ -1,8 +1,8 @@
 /// Checks a value against the subset of JSON Schema that operation catalogs use: `type`, `required`,
 /// `properties`, `additionalProperties: false`, `items`, `enum`, `minimum`, `maximum`, `minLength`.
-public enum SchemaValidator {
+package enum SchemaValidator {
     /// The first problem found, as "`path`: expected ..., found ...", or `nil` when `value` conforms.
-    public static func firstProblem(in value: JSONValue, schema: JSONValue, path: String = "input") -> String? {
+    package static func firstProblem(in value: JSONValue, schema: JSONValue, path: String = "input") -> String? {
         // A pass that builds no text first: most inputs conform, and the message is only built when one does not.
         if conforms(value, to: schema) { return nil }
         return report(value, schema: schema, path: path)

@@ -21,7 +21,7 @@ public func withDeadline<T: Sendable>(
 /// and when the deadline passes the watch's single sleeper
 /// cancels it and the caller gets `timeoutError()` at once, even if the body is slow to stop. Cancelling the
 /// calling task cancels the body too.
-public func withDeadline<T: Sendable>(
+package func withDeadline<T: Sendable>(
     _ deadline: Duration,
     watch: DeadlineWatch,
     timeoutError: @escaping @Sendable () -> any Error,
@@ -53,9 +53,9 @@ public func withDeadline<T: Sendable>(
 ///
 /// One watch serves every call of an ``IntegrationManager``; the per-call cost is a lock and a heap push, where a
 /// timer per call costs two child tasks and a timer.
-public final class DeadlineWatch: Sendable {
+package final class DeadlineWatch: Sendable {
     /// Identifies one registration, for ``remove(_:)``.
-    public struct Ticket: Sendable, Hashable {
+    package struct Ticket: Sendable, Hashable {
         fileprivate let id: UInt64
     }
 
@@ -164,7 +164,7 @@ public final class DeadlineWatch: Sendable {
     private let state = Mutex(State())
 
     /// Creates a watch on `clock`.
-    public init(clock: any ResilienceClock) {
+    package init(clock: any ResilienceClock) {
         self.clock = clock
     }
 
@@ -173,7 +173,7 @@ public final class DeadlineWatch: Sendable {
     }
 
     /// Registers `action` to run once when `deadline` passes, unless removed first.
-    public func add(_ deadline: Duration, action: @escaping @Sendable () -> Void) -> Ticket {
+    package func add(_ deadline: Duration, action: @escaping @Sendable () -> Void) -> Ticket {
         let (ticket, start) = state.withLock { state -> (Ticket, UInt64?) in
             let id = state.nextID
             state.nextID &+= 1
@@ -191,7 +191,7 @@ public final class DeadlineWatch: Sendable {
     }
 
     /// Removes a registration; after it returns, its action will not run.
-    public func remove(_ ticket: Ticket) {
+    package func remove(_ ticket: Ticket) {
         state.withLock { state in
             state.actions[ticket.id] = nil
             if state.actions.isEmpty {

@@ -5,16 +5,16 @@ import Foundation
 /// Each `enc:v1:` value in a YAML file is replaced in place (comments and layout stay as they were); each
 /// `*.yaml.enc` file is decrypted and encrypted again. Every new file is checked to decrypt under the current key
 /// alone before any is written; files are then replaced atomically. On any failure no file changes.
-public enum SecretsRotation {
+package enum SecretsRotation {
     /// What a rotation did.
-    public struct Summary: Sendable, Equatable {
+    package struct Summary: Sendable, Equatable {
         /// Encrypted values re-encrypted.
-        public var values: Int
+        package var values: Int
         /// Files rewritten.
-        public var files: Int
+        package var files: Int
 
         /// Creates a summary.
-        public init(values: Int, files: Int) {
+        package init(values: Int, files: Int) {
             self.values = values
             self.files = files
         }
@@ -24,7 +24,7 @@ public enum SecretsRotation {
 
     /// Rotates the configuration at `path` (a file or a directory).
     /// - Throws: ``ConfigurationError`` naming the file and value that failed; nothing is written then.
-    public static func rotate(path: String, cipher: ConfigCipher, loader: ConfigurationLoader) throws -> Summary {
+    package static func rotate(path: String, cipher: ConfigCipher, loader: ConfigurationLoader) throws -> Summary {
         guard let current = cipher.current else {
             throw ConfigurationError(
                 at: SourceLocation(file: "environment"),

@@ -7,17 +7,17 @@ import Foundation
 #endif
 
 /// File helpers shared by every module that writes: atomic replacement and owner-only permissions.
-public enum FileIO {
+package enum FileIO {
     /// Writes `data` to `path` atomically: a temporary file beside it, `fsync`, then `rename`. The file gets
     /// `permissions` (default 0600, owner only).
     /// - Throws: ``IntegrationError`` naming the path when any step fails; the original file is then untouched.
-    public static func writeAtomically(_ data: Data, to path: String, permissions: Int = 0o600) throws {
+    package static func writeAtomically(_ data: Data, to path: String, permissions: Int = 0o600) throws {
         let temporary = try writeTemporary(data, besides: path, permissions: permissions)
         try commit(temporary, to: path)
     }
 
     /// Writes `data` to a new temporary file in the directory of `path`, synced to disk, and returns its path.
-    public static func writeTemporary(_ data: Data, besides path: String, permissions: Int = 0o600) throws -> String {
+    package static func writeTemporary(_ data: Data, besides path: String, permissions: Int = 0o600) throws -> String {
         let directory = (path as NSString).deletingLastPathComponent
         let base = (path as NSString).lastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/" + PartialFiles.name(for: base)
@@ -51,7 +51,7 @@ public enum FileIO {
     }
 
     /// Renames a temporary file from ``writeTemporary(_:besides:permissions:)`` into place.
-    public static func commit(_ temporary: String, to path: String) throws {
+    package static func commit(_ temporary: String, to path: String) throws {
         defer { PartialFiles.unregister(temporary) }
         guard rename(temporary, path) == 0 else {
             let reason = errnoText()
@@ -61,7 +61,7 @@ public enum FileIO {
     }
 
     /// Removes a temporary file that will not be committed.
-    public static func discard(_ temporary: String) {
+    package static func discard(_ temporary: String) {
         unlink(temporary)
         PartialFiles.unregister(temporary)
     }
@@ -99,7 +99,7 @@ public enum FileIO {
     }
 
     /// Creates `path` and its parents as directories readable by the owner only (0700).
-    public static func ensureDirectory(_ path: String) throws {
+    package static func ensureDirectory(_ path: String) throws {
         do {
             try FileManager.default.createDirectory(
                 atPath: path,
@@ -121,9 +121,9 @@ public enum FileIO {
 
 /// Where Switchboard keeps what it writes: `--data-dir`, else `SWITCHBOARD_DATA_DIR`, else
 /// `$XDG_DATA_HOME/switchboard`, else `~/.local/share/switchboard`.
-public enum DataDirectory {
+package enum DataDirectory {
     /// The data directory for these settings (not created).
-    public static func resolve(flag: String?, environment: [String: String]) -> String {
+    package static func resolve(flag: String?, environment: [String: String]) -> String {
         if let flag, !flag.isEmpty { return flag }
         if let dir = environment["SWITCHBOARD_DATA_DIR"], !dir.isEmpty { return dir }
         if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/switchboard" }

@@ -106,7 +106,7 @@ public struct HTTPIntegration: Integration {
             headers.append(("Accept", "application/json, */*;q=0.5"))
         }
         let response = try await transport.send(
-            HTTPRequest(method: method, url: url, headers: headers, body: body),
+            TransportRequest(method: method, url: url, headers: headers, body: body),
             settings: settings,
             authenticator: authenticator,
             logger: context.logger(enabledAt: .trace),
@@ -129,7 +129,7 @@ public struct HTTPIntegration: Integration {
         return value.jsonString()
     }
 
-    static func decodeBody(_ response: HTTPResponse) -> JSONValue {
+    static func decodeBody(_ response: TransportResponse) -> JSONValue {
         if response.body.isEmpty { return .null }
         let type = response.header("Content-Type")?.lowercased() ?? ""
         if type.contains("json"), let json = try? JSONValue.parse(response.body) { return json }

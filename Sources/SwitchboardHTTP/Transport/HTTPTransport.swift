@@ -9,7 +9,7 @@ import SwitchboardCore
 import Synchronization
 
 /// A request, before credentials are added.
-public struct HTTPRequest: Sendable {
+public struct TransportRequest: Sendable {
     /// The method (`GET`, `POST`, ...).
     public var method: String
     /// The absolute URL.
@@ -29,7 +29,7 @@ public struct HTTPRequest: Sendable {
 }
 
 /// A response with its body read into memory.
-public struct HTTPResponse: Sendable {
+public struct TransportResponse: Sendable {
     /// The status code.
     public var status: Int
     /// Headers, in order.
@@ -129,12 +129,12 @@ public final class HTTPTransport: Sendable {
     ///   `Retry-After`, a truncated and redacted body snippet; connection failures classified by whether the
     ///   request can have been sent; `CancellationError` when cancelled.
     public func send(
-        _ request: HTTPRequest,
+        _ request: TransportRequest,
         settings: HTTPServiceSettings,
         authenticator: any Authenticator,
         logger: Logger? = nil,
         deadline: Duration? = nil
-    ) async throws -> HTTPResponse {
+    ) async throws -> TransportResponse {
         let logger = logger ?? self.logger
         // The call's deadline, as a point in real time that every request of this send (redirects, the retry
         // after a 401, a token refresh) shares.
@@ -245,7 +245,7 @@ public final class HTTPTransport: Sendable {
         _ request: HTTPClientRequest,
         settings: HTTPServiceSettings,
         callDeadline: NIODeadline?
-    ) async throws -> HTTPResponse {
+    ) async throws -> TransportResponse {
         let requestDeadline = settings.requestTimeout.map { NIODeadline.now() + .nanoseconds(Int64($0.seconds * 1e9)) }
         let deadline: NIODeadline
         switch (requestDeadline, callDeadline) {
@@ -270,7 +270,7 @@ public final class HTTPTransport: Sendable {
                     )
                 }
             }
-            return HTTPResponse(
+            return TransportResponse(
                 status: Int(response.status.code),
                 headers: response.headers.map { ($0.name, $0.value) },
                 body: body
@@ -345,7 +345,7 @@ public final class HTTPTransport: Sendable {
     }
 
     static func statusError(
-        _ response: HTTPResponse,
+        _ response: TransportResponse,
         settings: HTTPServiceSettings,
         authenticator: any Authenticator
     ) -> IntegrationError {
@@ -402,38 +402,5 @@ extension HTTPClientError {
     var shortText: String {
         let text = String(describing: self).replacingOccurrences(of: "HTTPClientError.", with: "")
         return String(text.prefix { $0 != "(" })
-    }
-}
-
-/// Removes credentials from text that may be shown: known secret values, token-like JSON members, bearer tokens.
-public struct Redactor: Sendable {
-    /// The values to hide wherever they appear.
-    public var secrets: [String]
-
-    /// Creates a redactor.
-    public init(secrets: [String]) { self.secrets = secrets.filter { $0.count >= 4 } }
-
-    /// `text` with every secret hidden.
-    public func redact(_ text: String) -> String {
-        var text = text
-        for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
-        let patterns = [
-            #"("(?:access_token|refresh_token|id_token|client_secret|password|api_key|apikey|token|secret|assertion)"\s*:\s*")[^"]*(")"#,
-            #"((?:access_token|refresh_token|client_secret|password|api_key|token|code)=)[^&\s"]+()"#,
-            #"((?i:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+()"#,
-        ]
-        for pattern in patterns {
-            text = text.replacingOccurrences(of: pattern, with: "$1***$2", options: .regularExpression)
-        }
-        return text
-    }
-
-    /// The start of a body as one redacted line, at most `limit` characters.
-    public func snippet(of body: Data, limit: Int = 300) -> String {
-        guard !body.isEmpty else { return "" }
-        let text = String(decoding: body.prefix(4096), as: UTF8.self)
-        let oneLine = redact(text).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: " ")
-        return oneLine.count > limit ? String(oneLine.prefix(limit)) + "…" : oneLine
     }
 }
