@@ -35,7 +35,8 @@ public struct DatabaseIntegration: Integration {
 
     // MARK: Catalog
 
-    public var operations: [OperationDescriptor] {
+    /// The operations, each declared once with its handler.
+    static let table: OperationTable<DatabaseIntegration> = {
         let value: JSONValue = ["type": ["object", "array", "string", "number", "integer", "boolean", "null"]]
         let row: JSONValue = ["type": "object"]
         let rows: JSONValue = [
@@ -45,107 +46,128 @@ public struct DatabaseIntegration: Integration {
         let count: JSONValue = ["type": "object", "properties": ["row_count": ["type": "integer"]]]
         let table: JSONValue = ["type": "string", "minLength": 1]
         let filter: JSONValue = ["type": "object"]
-        return [
-            OperationDescriptor(
-                name: "execute_query",
-                summary: "Run one SQL statement with bound parameters ($1, $2 from an array, or :name from an object).",
-                inputSchema: [
-                    "type": "object", "required": ["query"], "additionalProperties": false,
-                    "properties": [
-                        "query": ["type": "string", "minLength": 1], "params": ["type": ["array", "object", "null"]],
+        return OperationTable([
+            .init(
+                OperationDescriptor(
+                    name: "execute_query",
+                    summary:
+                        "Run one SQL statement with bound parameters ($1, $2 from an array, or :name from an object).",
+                    inputSchema: [
+                        "type": "object", "required": ["query"], "additionalProperties": false,
+                        "properties": [
+                            "query": ["type": "string", "minLength": 1],
+                            "params": ["type": ["array", "object", "null"]],
+                        ],
                     ],
-                ],
-                outputSchema: rows,
-                idempotency: .decidedPerCall { input in Self.isReadOnly(input["query"]?.stringValue ?? "") }
-            ),
-            OperationDescriptor(
-                name: "insert_record",
-                summary: "Insert one row and return it as stored.",
-                inputSchema: [
-                    "type": "object", "required": ["table", "data"], "additionalProperties": false,
-                    "properties": ["table": table, "data": ["type": "object"]],
-                ],
-                outputSchema: row,
-                idempotency: .nonIdempotent
-            ),
-            OperationDescriptor(
-                name: "insert_records",
-                summary: "Insert many rows in one transaction (multi-row INSERTs); returns the row count.",
-                inputSchema: [
-                    "type": "object", "required": ["table", "rows"], "additionalProperties": false,
-                    "properties": ["table": table, "rows": ["type": "array", "items": ["type": "object"]]],
-                ],
-                outputSchema: count,
-                idempotency: .nonIdempotent
-            ),
-            OperationDescriptor(
-                name: "update_record",
-                summary: "Update the rows matching `where` (all rows only with all: true); returns the row count.",
-                inputSchema: [
-                    "type": "object", "required": ["table", "data"], "additionalProperties": false,
-                    "properties": [
-                        "table": table, "where": filter, "data": ["type": "object"], "all": ["type": "boolean"],
+                    outputSchema: rows,
+                    idempotency: .decidedPerCall { input in Self.isReadOnly(input["query"]?.stringValue ?? "") }
+                )
+            ) { adapter, input, _ in try await adapter.executeQuery(input) },
+            .init(
+                OperationDescriptor(
+                    name: "insert_record",
+                    summary: "Insert one row and return it as stored.",
+                    inputSchema: [
+                        "type": "object", "required": ["table", "data"], "additionalProperties": false,
+                        "properties": ["table": table, "data": ["type": "object"]],
                     ],
-                ],
-                outputSchema: count,
-                idempotency: .idempotent
-            ),
-            OperationDescriptor(
-                name: "select_records",
-                summary: "Read the rows matching `where`, ordered and limited.",
-                inputSchema: [
-                    "type": "object", "required": ["table"], "additionalProperties": false,
-                    "properties": [
-                        "table": table, "where": filter, "order_by": ["type": ["string", "array"]],
-                        "limit": ["type": "integer", "minimum": 0],
+                    outputSchema: row,
+                    idempotency: .nonIdempotent
+                )
+            ) { adapter, input, _ in try await adapter.insertRecord(input) },
+            .init(
+                OperationDescriptor(
+                    name: "insert_records",
+                    summary: "Insert many rows in one transaction (multi-row INSERTs); returns the row count.",
+                    inputSchema: [
+                        "type": "object", "required": ["table", "rows"], "additionalProperties": false,
+                        "properties": ["table": table, "rows": ["type": "array", "items": ["type": "object"]]],
                     ],
-                ],
-                outputSchema: rows,
-                idempotency: .idempotent
-            ),
-            OperationDescriptor(
-                name: "delete_records",
-                summary: "Delete the rows matching `where` (all rows only with all: true); returns the row count.",
-                inputSchema: [
-                    "type": "object", "required": ["table"], "additionalProperties": false,
-                    "properties": ["table": table, "where": filter, "all": ["type": "boolean"]],
-                ],
-                outputSchema: count,
-                idempotency: .idempotent
-            ),
-            OperationDescriptor(
-                name: "upsert_record",
-                summary: "Insert a row, or update the row that conflicts on `conflict_columns`; returns the row.",
-                inputSchema: [
-                    "type": "object", "required": ["table", "data", "conflict_columns"], "additionalProperties": false,
-                    "properties": [
-                        "table": table, "data": ["type": "object"],
-                        "conflict_columns": ["type": "array", "items": ["type": "string"]],
+                    outputSchema: count,
+                    idempotency: .nonIdempotent
+                )
+            ) { adapter, input, _ in try await adapter.insertRecords(input) },
+            .init(
+                OperationDescriptor(
+                    name: "update_record",
+                    summary: "Update the rows matching `where` (all rows only with all: true); returns the row count.",
+                    inputSchema: [
+                        "type": "object", "required": ["table", "data"], "additionalProperties": false,
+                        "properties": [
+                            "table": table, "where": filter, "data": ["type": "object"], "all": ["type": "boolean"],
+                        ],
                     ],
-                ],
-                outputSchema: row,
-                idempotency: .idempotent
-            ),
-            OperationDescriptor(
-                name: "transaction",
-                summary: "Run statements [{query, params}] all or nothing; returns each statement's result.",
-                inputSchema: [
-                    "type": "object", "required": ["statements"], "additionalProperties": false,
-                    "properties": [
-                        "statements": [
-                            "type": "array",
-                            "items": [
-                                "type": "object", "required": ["query"],
-                                "properties": ["query": ["type": "string"], "params": value],
-                            ],
-                        ]
+                    outputSchema: count,
+                    idempotency: .idempotent
+                )
+            ) { adapter, input, _ in try await adapter.updateRecord(input) },
+            .init(
+                OperationDescriptor(
+                    name: "select_records",
+                    summary: "Read the rows matching `where`, ordered and limited.",
+                    inputSchema: [
+                        "type": "object", "required": ["table"], "additionalProperties": false,
+                        "properties": [
+                            "table": table, "where": filter, "order_by": ["type": ["string", "array"]],
+                            "limit": ["type": "integer", "minimum": 0],
+                        ],
                     ],
-                ],
-                outputSchema: ["type": "object", "properties": ["results": ["type": "array", "items": rows]]],
-                idempotency: .nonIdempotent
-            ),
-        ]
-    }
+                    outputSchema: rows,
+                    idempotency: .idempotent
+                )
+            ) { adapter, input, _ in try await adapter.selectRecords(input) },
+            .init(
+                OperationDescriptor(
+                    name: "delete_records",
+                    summary: "Delete the rows matching `where` (all rows only with all: true); returns the row count.",
+                    inputSchema: [
+                        "type": "object", "required": ["table"], "additionalProperties": false,
+                        "properties": ["table": table, "where": filter, "all": ["type": "boolean"]],
+                    ],
+                    outputSchema: count,
+                    idempotency: .idempotent
+                )
+            ) { adapter, input, _ in try await adapter.deleteRecords(input) },
+            .init(
+                OperationDescriptor(
+                    name: "upsert_record",
+                    summary: "Insert a row, or update the row that conflicts on `conflict_columns`; returns the row.",
+                    inputSchema: [
+                        "type": "object", "required": ["table", "data", "conflict_columns"],
+                        "additionalProperties": false,
+                        "properties": [
+                            "table": table, "data": ["type": "object"],
+                            "conflict_columns": ["type": "array", "items": ["type": "string"]],
+                        ],
+                    ],
+                    outputSchema: row,
+                    idempotency: .idempotent
+                )
+            ) { adapter, input, _ in try await adapter.upsertRecord(input) },
+            .init(
+                OperationDescriptor(
+                    name: "transaction",
+                    summary: "Run statements [{query, params}] all or nothing; returns each statement's result.",
+                    inputSchema: [
+                        "type": "object", "required": ["statements"], "additionalProperties": false,
+                        "properties": [
+                            "statements": [
+                                "type": "array",
+                                "items": [
+                                    "type": "object", "required": ["query"],
+                                    "properties": ["query": ["type": "string"], "params": value],
+                                ],
+                            ]
+                        ],
+                    ],
+                    outputSchema: ["type": "object", "properties": ["results": ["type": "array", "items": rows]]],
+                    idempotency: .nonIdempotent
+                )
+            ) { adapter, input, _ in try await adapter.transaction(input) },
+        ])
+    }()
+
+    public var operations: [OperationDescriptor] { Self.table.descriptors }
 
     /// Whether `query` only reads (see ``SQLText/isReadOnly``): safe to retry, and refusable past `max_rows`.
     static func isReadOnly(_ query: String) -> Bool { SQLText(query).isReadOnly }
@@ -153,7 +175,9 @@ public struct DatabaseIntegration: Integration {
     // MARK: Operations
 
     public func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
-        guard enforcesDeadline, let deadline = context.deadline else { return try await run(operation, input: input) }
+        guard enforcesDeadline, let deadline = context.deadline else {
+            return try await run(operation, input: input, context: context)
+        }
         let expired: @Sendable () -> IntegrationError = {
             IntegrationError(
                 code: .deadlineExceeded,
@@ -165,187 +189,200 @@ public struct DatabaseIntegration: Integration {
         let reads =
             operation == "select_records"
             || (operation == "execute_query" && Self.isReadOnly(input["query"]?.stringValue ?? ""))
-        guard reads else { return try await run(operation, input: input) }
+        guard reads else { return try await run(operation, input: input, context: context) }
         return try await withDeadline(deadline, clock: context.clock, timeoutError: expired) {
-            try await self.run(operation, input: input)
+            try await self.run(operation, input: input, context: context)
         }
     }
 
-    private func run(_ operation: String, input: JSONValue) async throws -> JSONValue {
-        switch operation {
-        case "execute_query":
-            let query = input["query"]?.stringValue ?? ""
-            let text = SQLText(query)
-            try text.check(field: "query", insideTransaction: false, allowAttach: allowsAttach)
-            let (sql, binds) = try ParameterList.bind(query: query, params: input["params"], dialect: engine.dialect)
-            let result = try await engine.run(sql, binds)
-            // A read past max_rows changed nothing and is refused; a write has happened and is reported.
-            if text.isReadOnly { try checkRowLimit(result) }
-            return output(of: result)
-        case "insert_record":
-            let table = try TableName(input["table"]?.stringValue ?? "")
-            let data = input["data"]?.objectValue ?? [:]
-            let columns = try await columnTypes(table)
-            let (names, binds) = try assignments(data, columns: columns, table: table)
-            let sql: String
-            if names.isEmpty {
-                sql = "INSERT INTO \(table.quoted) DEFAULT VALUES RETURNING *"
-            } else {
-                let placeholders = (1...names.count).map(engine.dialect.placeholder).joined(separator: ", ")
-                sql =
-                    "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) RETURNING *"
-            }
-            let result = try await engine.run(sql, binds)
-            return typed(result.rows.first ?? [:], columns: columns)
-        case "insert_records":
-            let table = try TableName(input["table"]?.stringValue ?? "")
-            let records = (input["rows"]?.arrayValue ?? []).map { $0.objectValue ?? [:] }
-            guard !records.isEmpty else { return ["row_count": 0] }
-            let columns = try await columnTypes(table)
-            let keys = records.reduce(into: Set<String>()) { $0.formUnion($1.keys) }.sorted()
-            guard !keys.isEmpty else { throw IntegrationError.invalidInput("rows must set at least one column") }
-            for key in keys where columns[key] == nil { throw unknownColumn(key, table: table, columns: columns) }
-            let names = try keys.map(Identifier.column)
-            // Chunks under both engines' limits on bound parameters (SQLite 32766, PostgreSQL 65535).
-            let perChunk = max(1, 30_000 / keys.count)
-            var statements: [(String, [BindValue])] = []
-            var start = 0
-            while start < records.count {
-                let chunk = records[start..<min(start + perChunk, records.count)]
-                var binds: [BindValue] = []
-                binds.reserveCapacity(chunk.count * keys.count)
-                var tuples: [String] = []
-                tuples.reserveCapacity(chunk.count)
-                for record in chunk {
-                    var placeholders: [String] = []
-                    for key in keys {
-                        binds.append(
-                            try ValueConversion.bind(
-                                record[key] ?? .null,
-                                column: columns[key]!,
-                                dialect: engine.dialect
-                            )
-                        )
-                        placeholders.append(engine.dialect.placeholder(binds.count))
-                    }
-                    tuples.append("(" + placeholders.joined(separator: ", ") + ")")
-                }
-                statements.append(
-                    (
-                        "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES "
-                            + tuples.joined(separator: ", "), binds
-                    )
-                )
-                start += perChunk
-            }
-            let batch = statements
-            let total = try await engine.transaction { session in
-                var total = 0
-                for (sql, binds) in batch { total += try await session.run(sql, binds).affected }
-                return total
-            }
-            return ["row_count": .int(total)]
-        case "update_record":
-            let table = try TableName(input["table"]?.stringValue ?? "")
-            let columns = try await columnTypes(table)
-            let (names, binds) = try assignments(input["data"]?.objectValue ?? [:], columns: columns, table: table)
-            guard !names.isEmpty else { throw IntegrationError.invalidInput("data must set at least one column") }
-            let sets = names.enumerated().map { "\($1) = \(engine.dialect.placeholder($0 + 1))" }.joined(
-                separator: ", "
-            )
-            let (clause, whereBinds) = try whereClause(
-                input,
-                columns: columns,
-                table: table,
-                offset: binds.count,
-                verb: "update"
-            )
-            let result = try await engine.run("UPDATE \(table.quoted) SET \(sets)\(clause)", binds + whereBinds)
-            return ["row_count": .int(result.affected)]
-        case "select_records":
-            let table = try TableName(input["table"]?.stringValue ?? "")
-            let columns = try await columnTypes(table)
-            let (clause, binds) = try whereClause(input, columns: columns, table: table, offset: 0, verb: nil)
-            var sql = "SELECT * FROM \(table.quoted)\(clause)"
-            sql += try orderBy(input["order_by"], columns: columns, table: table)
-            let limit = input["limit"]?.intValue
-            sql += " LIMIT \(min(limit ?? (maximumRows + 1), maximumRows + 1))"
-            let result = try await engine.run(sql, binds)
-            try checkRowLimit(result)
-            let rows = result.rows.map { typed($0, columns: columns) }
-            return ["rows": .array(rows), "row_count": .int(rows.count)]
-        case "delete_records":
-            let table = try TableName(input["table"]?.stringValue ?? "")
-            let columns = try await columnTypes(table)
-            let (clause, binds) = try whereClause(input, columns: columns, table: table, offset: 0, verb: "delete")
-            let result = try await engine.run("DELETE FROM \(table.quoted)\(clause)", binds)
-            return ["row_count": .int(result.affected)]
-        case "upsert_record":
-            let table = try TableName(input["table"]?.stringValue ?? "")
-            let columns = try await columnTypes(table)
-            let data = input["data"]?.objectValue ?? [:]
-            let conflict = try (input["conflict_columns"]?.arrayValue ?? []).map { value -> String in
-                guard let name = value.stringValue else {
-                    throw IntegrationError.invalidInput("conflict_columns must be names")
-                }
-                guard columns[name] != nil else { throw unknownColumn(name, table: table, columns: columns) }
-                return try Identifier.column(name)
-            }
-            guard !conflict.isEmpty else {
-                throw IntegrationError.invalidInput("conflict_columns must name at least one column")
-            }
-            let (names, binds) = try assignments(data, columns: columns, table: table)
-            guard !names.isEmpty else { throw IntegrationError.invalidInput("data must set at least one column") }
+    private func run(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
+        try await Self.table.run(operation, on: self, input: input, context: context)
+    }
+
+    private func executeQuery(_ input: JSONValue) async throws -> JSONValue {
+        let query = input["query"]?.stringValue ?? ""
+        let text = SQLText(query)
+        try text.check(field: "query", insideTransaction: false, allowAttach: allowsAttach)
+        let (sql, binds) = try ParameterList.bind(query: query, params: input["params"], dialect: engine.dialect)
+        let result = try await engine.run(sql, binds)
+        // A read past max_rows changed nothing and is refused; a write has happened and is reported.
+        if text.isReadOnly { try checkRowLimit(result) }
+        return output(of: result)
+    }
+
+    private func insertRecord(_ input: JSONValue) async throws -> JSONValue {
+        let table = try TableName(input["table"]?.stringValue ?? "")
+        let data = input["data"]?.objectValue ?? [:]
+        let columns = try await columnTypes(table)
+        let (names, binds) = try assignments(data, columns: columns, table: table)
+        let sql: String
+        if names.isEmpty {
+            sql = "INSERT INTO \(table.quoted) DEFAULT VALUES RETURNING *"
+        } else {
             let placeholders = (1...names.count).map(engine.dialect.placeholder).joined(separator: ", ")
-            let updates = names.filter { !conflict.contains($0) }.map { "\($0) = excluded.\($0)" }
-            let action =
-                updates.isEmpty
-                ? "DO UPDATE SET \(names[0]) = excluded.\(names[0])"
-                : "DO UPDATE SET " + updates.joined(separator: ", ")
-            let sql =
-                "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
-                + "ON CONFLICT (\(conflict.joined(separator: ", "))) \(action) RETURNING *"
-            let result = try await engine.run(sql, binds)
-            return typed(result.rows.first ?? [:], columns: columns)
-        case "transaction":
-            let statements = try (input["statements"]?.arrayValue ?? []).enumerated().map {
-                index,
-                statement -> (String, [BindValue]) in
-                let query = statement["query"]?.stringValue ?? ""
-                try SQLText(query).check(
-                    field: "statements[\(index)].query",
-                    insideTransaction: true,
-                    allowAttach: allowsAttach
-                )
-                return try ParameterList.bind(
-                    query: query,
-                    params: statement["params"],
-                    dialect: engine.dialect,
-                    field: "statements[\(index)].params"
-                )
-            }
-            guard !statements.isEmpty else {
-                throw IntegrationError.invalidInput("statements must hold at least one statement")
-            }
-            var attempt = 0
-            while true {
-                attempt += 1
-                do {
-                    let results = try await engine.transaction { session in
-                        var results: [JSONValue] = []
-                        for (sql, binds) in statements {
-                            results.append(output(of: try await session.run(sql, binds)))
-                        }
-                        return results
-                    }
-                    return ["results": .array(results)]
-                } catch let error as IntegrationError where error.sqlState == "40001" || error.sqlState == "40P01" {
-                    // Serialization failure or deadlock: the transaction was rolled back as a whole; run it again.
-                    if attempt >= 3 { throw error }
+            sql =
+                "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) RETURNING *"
+        }
+        let result = try await engine.run(sql, binds)
+        return typed(result.rows.first ?? [:], columns: columns)
+    }
+
+    private func insertRecords(_ input: JSONValue) async throws -> JSONValue {
+        let table = try TableName(input["table"]?.stringValue ?? "")
+        let records = (input["rows"]?.arrayValue ?? []).map { $0.objectValue ?? [:] }
+        guard !records.isEmpty else { return ["row_count": 0] }
+        let columns = try await columnTypes(table)
+        let keys = records.reduce(into: Set<String>()) { $0.formUnion($1.keys) }.sorted()
+        guard !keys.isEmpty else { throw IntegrationError.invalidInput("rows must set at least one column") }
+        for key in keys where columns[key] == nil { throw unknownColumn(key, table: table, columns: columns) }
+        let names = try keys.map(Identifier.column)
+        // Chunks under both engines' limits on bound parameters (SQLite 32766, PostgreSQL 65535).
+        let perChunk = max(1, 30_000 / keys.count)
+        var statements: [(String, [BindValue])] = []
+        var start = 0
+        while start < records.count {
+            let chunk = records[start..<min(start + perChunk, records.count)]
+            var binds: [BindValue] = []
+            binds.reserveCapacity(chunk.count * keys.count)
+            var tuples: [String] = []
+            tuples.reserveCapacity(chunk.count)
+            for record in chunk {
+                var placeholders: [String] = []
+                for key in keys {
+                    binds.append(
+                        try ValueConversion.bind(
+                            record[key] ?? .null,
+                            column: columns[key]!,
+                            dialect: engine.dialect
+                        )
+                    )
+                    placeholders.append(engine.dialect.placeholder(binds.count))
                 }
+                tuples.append("(" + placeholders.joined(separator: ", ") + ")")
             }
-        default:
-            throw IntegrationError(code: .unknownOperation, message: "no operation named \(operation)")
+            statements.append(
+                (
+                    "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES "
+                        + tuples.joined(separator: ", "), binds
+                )
+            )
+            start += perChunk
+        }
+        let batch = statements
+        let total = try await engine.transaction { session in
+            var total = 0
+            for (sql, binds) in batch { total += try await session.run(sql, binds).affected }
+            return total
+        }
+        return ["row_count": .int(total)]
+    }
+
+    private func updateRecord(_ input: JSONValue) async throws -> JSONValue {
+        let table = try TableName(input["table"]?.stringValue ?? "")
+        let columns = try await columnTypes(table)
+        let (names, binds) = try assignments(input["data"]?.objectValue ?? [:], columns: columns, table: table)
+        guard !names.isEmpty else { throw IntegrationError.invalidInput("data must set at least one column") }
+        let sets = names.enumerated().map { "\($1) = \(engine.dialect.placeholder($0 + 1))" }.joined(
+            separator: ", "
+        )
+        let (clause, whereBinds) = try whereClause(
+            input,
+            columns: columns,
+            table: table,
+            offset: binds.count,
+            verb: "update"
+        )
+        let result = try await engine.run("UPDATE \(table.quoted) SET \(sets)\(clause)", binds + whereBinds)
+        return ["row_count": .int(result.affected)]
+    }
+
+    private func selectRecords(_ input: JSONValue) async throws -> JSONValue {
+        let table = try TableName(input["table"]?.stringValue ?? "")
+        let columns = try await columnTypes(table)
+        let (clause, binds) = try whereClause(input, columns: columns, table: table, offset: 0, verb: nil)
+        var sql = "SELECT * FROM \(table.quoted)\(clause)"
+        sql += try orderBy(input["order_by"], columns: columns, table: table)
+        let limit = input["limit"]?.intValue
+        sql += " LIMIT \(min(limit ?? (maximumRows + 1), maximumRows + 1))"
+        let result = try await engine.run(sql, binds)
+        try checkRowLimit(result)
+        let rows = result.rows.map { typed($0, columns: columns) }
+        return ["rows": .array(rows), "row_count": .int(rows.count)]
+    }
+
+    private func deleteRecords(_ input: JSONValue) async throws -> JSONValue {
+        let table = try TableName(input["table"]?.stringValue ?? "")
+        let columns = try await columnTypes(table)
+        let (clause, binds) = try whereClause(input, columns: columns, table: table, offset: 0, verb: "delete")
+        let result = try await engine.run("DELETE FROM \(table.quoted)\(clause)", binds)
+        return ["row_count": .int(result.affected)]
+    }
+
+    private func upsertRecord(_ input: JSONValue) async throws -> JSONValue {
+        let table = try TableName(input["table"]?.stringValue ?? "")
+        let columns = try await columnTypes(table)
+        let data = input["data"]?.objectValue ?? [:]
+        let conflict = try (input["conflict_columns"]?.arrayValue ?? []).map { value -> String in
+            guard let name = value.stringValue else {
+                throw IntegrationError.invalidInput("conflict_columns must be names")
+            }
+            guard columns[name] != nil else { throw unknownColumn(name, table: table, columns: columns) }
+            return try Identifier.column(name)
+        }
+        guard !conflict.isEmpty else {
+            throw IntegrationError.invalidInput("conflict_columns must name at least one column")
+        }
+        let (names, binds) = try assignments(data, columns: columns, table: table)
+        guard !names.isEmpty else { throw IntegrationError.invalidInput("data must set at least one column") }
+        let placeholders = (1...names.count).map(engine.dialect.placeholder).joined(separator: ", ")
+        let updates = names.filter { !conflict.contains($0) }.map { "\($0) = excluded.\($0)" }
+        let action =
+            updates.isEmpty
+            ? "DO UPDATE SET \(names[0]) = excluded.\(names[0])"
+            : "DO UPDATE SET " + updates.joined(separator: ", ")
+        let sql =
+            "INSERT INTO \(table.quoted) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
+            + "ON CONFLICT (\(conflict.joined(separator: ", "))) \(action) RETURNING *"
+        let result = try await engine.run(sql, binds)
+        return typed(result.rows.first ?? [:], columns: columns)
+    }
+
+    private func transaction(_ input: JSONValue) async throws -> JSONValue {
+        let statements = try (input["statements"]?.arrayValue ?? []).enumerated().map {
+            index,
+            statement -> (String, [BindValue]) in
+            let query = statement["query"]?.stringValue ?? ""
+            try SQLText(query).check(
+                field: "statements[\(index)].query",
+                insideTransaction: true,
+                allowAttach: allowsAttach
+            )
+            return try ParameterList.bind(
+                query: query,
+                params: statement["params"],
+                dialect: engine.dialect,
+                field: "statements[\(index)].params"
+            )
+        }
+        guard !statements.isEmpty else {
+            throw IntegrationError.invalidInput("statements must hold at least one statement")
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let results = try await engine.transaction { session in
+                    var results: [JSONValue] = []
+                    for (sql, binds) in statements {
+                        results.append(output(of: try await session.run(sql, binds)))
+                    }
+                    return results
+                }
+                return ["results": .array(results)]
+            } catch let error as IntegrationError where error.sqlState == "40001" || error.sqlState == "40P01" {
+                // Serialization failure or deadlock: the transaction was rolled back as a whole; run it again.
+                if attempt >= 3 { throw error }
+            }
         }
     }
 

@@ -18,8 +18,9 @@ public struct StorageIntegration: Integration {
         "type": "string", "minLength": 1, "description": "the object's full key, such as reports/q3.pdf",
     ]
 
-    public var operations: [OperationDescriptor] {
-        [
+    /// The operations, each declared once with its handler.
+    static let table = OperationTable<StorageIntegration>([
+        .init(
             OperationDescriptor(
                 name: "upload_file",
                 summary: "Upload a local file; destination is the full object key",
@@ -36,7 +37,9 @@ public struct StorageIntegration: Integration {
                 ],
                 idempotency: .idempotent,
                 usesServiceDeadline: false
-            ),
+            )
+        ) { adapter, input, context in try await adapter.uploadFile(input, context) },
+        .init(
             OperationDescriptor(
                 name: "download_file",
                 summary: "Download an object into a local file whose directory exists",
@@ -48,7 +51,9 @@ public struct StorageIntegration: Integration {
                 ],
                 idempotency: .idempotent,
                 usesServiceDeadline: false
-            ),
+            )
+        ) { adapter, input, context in try await adapter.downloadFile(input, context) },
+        .init(
             OperationDescriptor(
                 name: "list_files",
                 summary: "List the objects and sub-folders directly under a folder (empty or / for the root)",
@@ -58,7 +63,9 @@ public struct StorageIntegration: Integration {
                     "additionalProperties": false,
                 ],
                 idempotency: .idempotent
-            ),
+            )
+        ) { adapter, input, context in try await adapter.listFiles(input, context) },
+        .init(
             OperationDescriptor(
                 name: "delete_file",
                 summary: "Delete an object (a missing one is not an error)",
@@ -69,7 +76,9 @@ public struct StorageIntegration: Integration {
                     "additionalProperties": false,
                 ],
                 idempotency: .idempotent
-            ),
+            )
+        ) { adapter, input, context in try await adapter.deleteFile(input, context) },
+        .init(
             OperationDescriptor(
                 name: "head",
                 summary: "Size, ETag, content type and metadata of an object",
@@ -80,7 +89,9 @@ public struct StorageIntegration: Integration {
                     "additionalProperties": false,
                 ],
                 idempotency: .idempotent
-            ),
+            )
+        ) { adapter, input, context in try await adapter.head(input, context) },
+        .init(
             OperationDescriptor(
                 name: "copy",
                 summary: "Copy an object to another key in the same store",
@@ -92,7 +103,9 @@ public struct StorageIntegration: Integration {
                 ],
                 idempotency: .idempotent,
                 usesServiceDeadline: false
-            ),
+            )
+        ) { adapter, input, context in try await adapter.copy(input, context) },
+        .init(
             OperationDescriptor(
                 name: "presign",
                 summary: "A URL that curl can use to GET or PUT an object until it expires (default 900 s)",
@@ -107,77 +120,96 @@ public struct StorageIntegration: Integration {
                     "additionalProperties": false,
                 ],
                 idempotency: .idempotent
+            )
+        ) { adapter, input, context in try await adapter.presign(input, context) },
+    ])
+
+    public var operations: [OperationDescriptor] { Self.table.descriptors }
+
+    public func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
+        try await Self.table.run(operation, on: self, input: input, context: context)
+    }
+
+    private func uploadFile(_ input: JSONValue, _ context: OperationContext) async throws -> JSONValue {
+        func string(_ key: String) -> String { input[key]?.stringValue ?? "" }
+        let key = try ObjectKey.validate(string("destination"), field: "destination")
+        var metadata: [String: String] = [:]
+        if case .object(let fields)? = input["metadata"] {
+            for (name, value) in fields {
+                guard let text = value.stringValue else {
+                    throw IntegrationError.invalidInput("metadata.\(name) must be a string")
+                }
+                metadata[name] = text
+            }
+        }
+        let stored = try await storage.upload(
+            file: string("file_path"),
+            to: key,
+            contentType: input["content_type"]?.stringValue,
+            metadata: metadata,
+            progress: context.progress
+        )
+        return ["file_id": .string(stored.key), "size": .int(Int(stored.size)), "etag": .string(stored.etag)]
+    }
+
+    private func downloadFile(_ input: JSONValue, _ context: OperationContext) async throws -> JSONValue {
+        func string(_ key: String) -> String { input[key]?.stringValue ?? "" }
+        let key = try ObjectKey.validate(string("file_id"))
+        let file = try await storage.download(key, to: string("destination"), progress: context.progress)
+        return ["path": .string(file.path), "size": .int(Int(file.size))]
+    }
+
+    private func listFiles(_ input: JSONValue, _ context: OperationContext) async throws -> JSONValue {
+        func string(_ key: String) -> String { input[key]?.stringValue ?? "" }
+        let listing = try await storage.list(folder: string("folder"))
+        return [
+            "files": .array(
+                listing.files.map { file in
+                    [
+                        "file_id": .string(file.key), "size": .int(Int(file.size)),
+                        "last_modified": .string(file.lastModified), "etag": .string(file.etag),
+                    ]
+                }
             ),
+            "folders": .array(listing.folders.map { .string($0) }),
         ]
     }
 
-    public func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
+    private func deleteFile(_ input: JSONValue, _ context: OperationContext) async throws -> JSONValue {
         func string(_ key: String) -> String { input[key]?.stringValue ?? "" }
-        switch operation {
-        case "upload_file":
-            let key = try ObjectKey.validate(string("destination"), field: "destination")
-            var metadata: [String: String] = [:]
-            if case .object(let fields)? = input["metadata"] {
-                for (name, value) in fields {
-                    guard let text = value.stringValue else {
-                        throw IntegrationError.invalidInput("metadata.\(name) must be a string")
-                    }
-                    metadata[name] = text
-                }
-            }
-            let stored = try await storage.upload(
-                file: string("file_path"),
-                to: key,
-                contentType: input["content_type"]?.stringValue,
-                metadata: metadata,
-                progress: context.progress
-            )
-            return ["file_id": .string(stored.key), "size": .int(Int(stored.size)), "etag": .string(stored.etag)]
-        case "download_file":
-            let key = try ObjectKey.validate(string("file_id"))
-            let file = try await storage.download(key, to: string("destination"), progress: context.progress)
-            return ["path": .string(file.path), "size": .int(Int(file.size))]
-        case "list_files":
-            let listing = try await storage.list(folder: string("folder"))
-            return [
-                "files": .array(
-                    listing.files.map { file in
-                        [
-                            "file_id": .string(file.key), "size": .int(Int(file.size)),
-                            "last_modified": .string(file.lastModified), "etag": .string(file.etag),
-                        ]
-                    }
-                ),
-                "folders": .array(listing.folders.map { .string($0) }),
-            ]
-        case "delete_file":
-            let key = try ObjectKey.validate(string("file_id"))
-            try await storage.delete(key)
-            return ["file_id": .string(key), "deleted": true]
-        case "head":
-            let key = try ObjectKey.validate(string("file_id"))
-            let info = try await storage.head(key)
-            var out: [String: JSONValue] = [
-                "file_id": .string(info.key), "size": .int(Int(info.size)), "etag": .string(info.etag),
-                "metadata": .object(info.metadata.mapValues { .string($0) }),
-            ]
-            out["content_type"] = info.contentType.map { .string($0) } ?? .null
-            out["last_modified"] = info.lastModified.map { .string($0) } ?? .null
-            return .object(out)
-        case "copy":
-            let source = try ObjectKey.validate(string("file_id"))
-            let destination = try ObjectKey.validate(string("destination"), field: "destination")
-            let stored = try await storage.copy(source, to: destination)
-            return ["file_id": .string(stored.key), "size": .int(Int(stored.size)), "etag": .string(stored.etag)]
-        case "presign":
-            let key = try ObjectKey.validate(string("file_id"))
-            let method = PresignMethod(rawValue: (input["method"]?.stringValue ?? "GET").uppercased()) ?? .get
-            let expires = input["expires_in"]?.intValue ?? 900
-            let url = try storage.presign(key, method: method, expiresIn: expires)
-            return ["url": .string(url.url), "expires_at": .string(Self.iso(url.expiresAt))]
-        default:
-            throw IntegrationError(code: .unknownOperation, message: "no operation \(operation)")
-        }
+        let key = try ObjectKey.validate(string("file_id"))
+        try await storage.delete(key)
+        return ["file_id": .string(key), "deleted": true]
+    }
+
+    private func head(_ input: JSONValue, _ context: OperationContext) async throws -> JSONValue {
+        func string(_ key: String) -> String { input[key]?.stringValue ?? "" }
+        let key = try ObjectKey.validate(string("file_id"))
+        let info = try await storage.head(key)
+        var out: [String: JSONValue] = [
+            "file_id": .string(info.key), "size": .int(Int(info.size)), "etag": .string(info.etag),
+            "metadata": .object(info.metadata.mapValues { .string($0) }),
+        ]
+        out["content_type"] = info.contentType.map { .string($0) } ?? .null
+        out["last_modified"] = info.lastModified.map { .string($0) } ?? .null
+        return .object(out)
+    }
+
+    private func copy(_ input: JSONValue, _ context: OperationContext) async throws -> JSONValue {
+        func string(_ key: String) -> String { input[key]?.stringValue ?? "" }
+        let source = try ObjectKey.validate(string("file_id"))
+        let destination = try ObjectKey.validate(string("destination"), field: "destination")
+        let stored = try await storage.copy(source, to: destination)
+        return ["file_id": .string(stored.key), "size": .int(Int(stored.size)), "etag": .string(stored.etag)]
+    }
+
+    private func presign(_ input: JSONValue, _ context: OperationContext) async throws -> JSONValue {
+        func string(_ key: String) -> String { input[key]?.stringValue ?? "" }
+        let key = try ObjectKey.validate(string("file_id"))
+        let method = PresignMethod(rawValue: (input["method"]?.stringValue ?? "GET").uppercased()) ?? .get
+        let expires = input["expires_in"]?.intValue ?? 900
+        let url = try storage.presign(key, method: method, expiresIn: expires)
+        return ["url": .string(url.url), "expires_at": .string(Self.iso(url.expiresAt))]
     }
 
     static func iso(_ date: Date) -> String {
