@@ -56,10 +56,13 @@ public enum DatabaseAdapters {
                 settings.database = try configuration.string("database", fallback: ["PGDATABASE"])
                 settings.username = try configuration.string("username", fallback: ["PGUSER"]) ?? settings.username
                 settings.password = try configuration.secret("password", fallback: ["PGPASSWORD"])
-                settings.tls = try configuration.string("tls")?.lowercased() ?? "prefer"
+                settings.tls =
+                    PostgresEngine.TLSMode(rawValue: try configuration.string("tls")?.lowercased() ?? "prefer")
+                    ?? .prefer
                 settings.caFile = try configuration.string("ca_file")
-                settings.statementTimeoutMS = try configuration.int("statement_timeout_ms")
-                settings.connectTimeoutMS = try configuration.int("connect_timeout_ms") ?? settings.connectTimeoutMS
+                settings.statementTimeout = try configuration.int("statement_timeout_ms").map { .milliseconds($0) }
+                settings.connectTimeout =
+                    try configuration.int("connect_timeout_ms").map { .milliseconds($0) } ?? settings.connectTimeout
                 settings.applicationName = try configuration.string("application_name") ?? settings.applicationName
                 settings.maximumConnections = environment.policy.maxConnections
                 let maximumRows = try configuration.int("max_rows") ?? 10_000

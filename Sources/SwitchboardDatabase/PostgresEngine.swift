@@ -17,17 +17,23 @@ final class PostgresEngine: SQLEngine {
     private let settings: Settings
     private let verified = Mutex(false)
 
+    /// How the connection uses TLS, as libpq's sslmode: `require` always verifies (system roots or `ca_file`);
+    /// `prefer` encrypts when the server offers it; `disable` never.
+    enum TLSMode: String, Sendable {
+        case require, prefer, disable
+    }
+
     struct Settings {
         var host = "127.0.0.1"
         var port = 5432
         var username = "postgres"
         var password: Secret?
         var database: String?
-        var tls = "prefer"
+        var tls = TLSMode.prefer
         var caFile: String?
         var maximumConnections = 10
-        var statementTimeoutMS: Int?
-        var connectTimeoutMS = 10_000
+        var statementTimeout: Duration?
+        var connectTimeout: Duration = .seconds(10)
         var applicationName = "switchboard"
         /// Rows kept from one statement; one more than the adapter's `max_rows`, so it can tell.
         var maximumRows = 10_001
@@ -36,7 +42,7 @@ final class PostgresEngine: SQLEngine {
     init(settings: Settings, logger: Logger) throws {
         var tls: PostgresClient.Configuration.TLS = .disable
         if let configuration = Self.tlsConfiguration(settings) {
-            tls = settings.tls == "require" ? .require(configuration) : .prefer(configuration)
+            tls = settings.tls == .require ? .require(configuration) : .prefer(configuration)
         }
         var configuration = PostgresClient.Configuration(
             host: settings.host,
@@ -48,9 +54,12 @@ final class PostgresEngine: SQLEngine {
         )
         configuration.options.maximumConnections = settings.maximumConnections
         configuration.options.minimumConnections = 0
-        configuration.options.connectTimeout = .milliseconds(settings.connectTimeoutMS)
+        configuration.options.connectTimeout = settings.connectTimeout
         var parameters = [("application_name", settings.applicationName)]
-        if let timeout = settings.statementTimeoutMS { parameters.append(("statement_timeout", String(timeout))) }
+        if let timeout = settings.statementTimeout {
+            let (seconds, attoseconds) = timeout.components
+            parameters.append(("statement_timeout", String(seconds * 1000 + attoseconds / 1_000_000_000_000_000)))
+        }
         configuration.options.additionalStartupParameters = parameters
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
@@ -69,11 +78,11 @@ final class PostgresEngine: SQLEngine {
     /// encrypts when the server offers TLS and, with no `ca_file`, has nothing to verify against; `require`
     /// always verifies (system roots or `ca_file`).
     static func tlsConfiguration(_ settings: Settings) -> TLSConfiguration? {
-        guard settings.tls != "disable" else { return nil }
+        guard settings.tls != .disable else { return nil }
         var configuration = TLSConfiguration.makeClientConfiguration()
         if let caFile = settings.caFile {
             configuration.trustRoots = .file(caFile)
-        } else if settings.tls == "prefer" {
+        } else if settings.tls == .prefer {
             configuration.certificateVerification = .none
         }
         return configuration
@@ -86,7 +95,7 @@ final class PostgresEngine: SQLEngine {
         var tls: PostgresConnection.Configuration.TLS = .disable
         if let configuration = Self.tlsConfiguration(settings) {
             let context = try NIOSSLContext(configuration: configuration)
-            tls = settings.tls == "require" ? .require(context) : .prefer(context)
+            tls = settings.tls == .require ? .require(context) : .prefer(context)
         }
         let configuration = PostgresConnection.Configuration(
             host: settings.host,

@@ -27,11 +27,11 @@ public final class S3Storage: ObjectStorage {
         public var multipartThreshold: Int64 = 16 << 20
         public var partSize: Int64 = 8 << 20
         public var parallelParts = 4
-        public var connectTimeout: TimeAmount = .seconds(10)
+        public var connectTimeout: Duration = .seconds(10)
         /// Longest wait for the next bytes of a response.
-        public var readTimeout: TimeAmount = .seconds(60)
+        public var readTimeout: Duration = .seconds(60)
         /// Whole-request limit for requests that move no file (list, head, delete, copy, multipart steps).
-        public var requestTimeout: TimeAmount = .seconds(60)
+        public var requestTimeout: Duration = .seconds(60)
         public var caFile: String?
         public var userAgent = "switchboard/\(SwitchboardVersion.current)"
         /// Connections kept per host.
@@ -96,7 +96,7 @@ public final class S3Storage: ObjectStorage {
         }
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: settings.connectTimeout, read: settings.readTimeout),
+            timeout: .init(connect: TimeAmount(settings.connectTimeout), read: TimeAmount(settings.readTimeout)),
             connectionPool: .init(
                 idleTimeout: .seconds(60),
                 concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maximumConnections
@@ -173,7 +173,7 @@ public final class S3Storage: ObjectStorage {
         }
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: timeout ?? settings.requestTimeout)
+            response = try await client.execute(request, timeout: timeout ?? TimeAmount(settings.requestTimeout))
         } catch {
             throw Self.transportError(error, host: hostHeader)
         }
@@ -456,5 +456,13 @@ public final class S3Storage: ObjectStorage {
             url: url(encodedPath: signed.encodedPath, query: signed.canonicalQuery),
             expiresAt: now.addingTimeInterval(TimeInterval(seconds))
         )
+    }
+}
+
+extension TimeAmount {
+    /// `duration` in NIO's unit, for AsyncHTTPClient's timeouts.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
