@@ -117,7 +117,7 @@ final class LazySQLiteEngine: SQLEngine {
     private let busyTimeout: Int
     private let maximumRows: Int
     private let engine = Mutex<SQLiteEngine?>(nil)
-    private let opening = AsyncGate()
+    private let opening = Bulkhead(maximum: 1)
 
     init(path: String, busyTimeout: Int, maximumRows: Int = 10_001) {
         self.path = path
@@ -127,16 +127,12 @@ final class LazySQLiteEngine: SQLEngine {
 
     private func open() async throws -> SQLiteEngine {
         if let engine = engine.withLock({ $0 }) { return engine }
-        return try await opening.withLock {
-            if let engine = self.engine.withLock({ $0 }) { return engine }
-            let opened = try await SQLiteEngine.open(
-                path: self.path,
-                busyTimeout: self.busyTimeout,
-                maximumRows: self.maximumRows
-            )
-            self.engine.withLock { $0 = opened }
-            return opened
-        }
+        try await opening.acquire()
+        defer { opening.release() }
+        if let engine = self.engine.withLock({ $0 }) { return engine }
+        let opened = try await SQLiteEngine.open(path: path, busyTimeout: busyTimeout, maximumRows: maximumRows)
+        engine.withLock { $0 = opened }
+        return opened
     }
 
     func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult { try await open().run(sql, binds) }

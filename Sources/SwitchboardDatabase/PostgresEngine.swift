@@ -166,16 +166,18 @@ final class PostgresEngine: SQLEngine {
         // Rows are decoded as they arrive and kept up to `rowLimit`. Past it, a read is abandoned (it changed
         // nothing, and will be refused), so a huge result never sits in memory whole; a write runs to its end and
         // its rows past the limit are only counted.
-        let collected = RowCollector(limit: rowLimit, abandons: abandonPastLimit)
+        let collected = BoundedRows(limit: rowLimit, abandons: abandonPastLimit)
         do {
             let metadata = try await connection.query(query, logger: logger) { row in
-                var object: [String: JSONValue] = [:]
-                for cell in row { object[cell.columnName] = PostgresValues.json(cell) }
-                try collected.append(.object(object))
+                try collected.take {
+                    var object: [String: JSONValue] = [:]
+                    for cell in row { object[cell.columnName] = PostgresValues.json(cell) }
+                    return .object(object)
+                }
             }.get()
             let rows = collected.rows
             return StatementResult(rows: rows, affected: metadata.rows ?? collected.seen)
-        } catch let error where error is RowCollector.LimitReached || collected.abandoned {
+        } catch let error where error is BoundedRows.LimitReached || collected.abandoned {
             // Stopping the stream cancels the query; postgres-nio may answer with its own cancellation error.
             let rows = collected.rows
             return StatementResult(rows: rows, affected: rows.count)
@@ -282,35 +284,6 @@ final class PostgresEngine: SQLEngine {
             return IntegrationError.connectionFailed("PostgreSQL: \(error.code)")
         }
     }
-}
-
-/// Collects decoded rows up to a limit; past it, either stops the stream (`abandons`) or counts the rest.
-final class RowCollector: Sendable {
-    struct LimitReached: Error {}
-    private let state = Mutex<(rows: [JSONValue], seen: Int)>(([], 0))
-    private let limit: Int
-    private let abandons: Bool
-
-    init(limit: Int, abandons: Bool) {
-        self.limit = limit
-        self.abandons = abandons
-    }
-
-    func append(_ row: JSONValue) throws {
-        let full = state.withLock { state -> Bool in
-            state.seen += 1
-            if state.rows.count < limit + 1 { state.rows.append(row) }
-            return state.seen > limit
-        }
-        if full && abandons { throw LimitReached() }
-    }
-
-    /// The rows kept: at most one more than the limit, so the caller can tell the result was cut.
-    var rows: [JSONValue] { state.withLock { $0.rows } }
-    /// Every row the statement returned.
-    var seen: Int { state.withLock { $0.seen } }
-    /// Whether the stream was stopped at the limit.
-    var abandoned: Bool { abandons && seen > limit }
 }
 
 /// Text whose type the server infers from the statement, as for a literal in psql: `$1` compared with an integer

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCore
+import Synchronization
 
 /// A value bound to a statement parameter.
 enum BindValue: Sendable, Equatable {
@@ -138,4 +139,40 @@ enum Identifier {
             + short.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
             + "'"
     }
+}
+
+/// The rows of one statement, for both engines: decoded as they arrive and kept up to a limit; past it, either the
+/// stream is stopped (`abandons`, for a read that will be refused) or the rest are only counted (a write, whose
+/// rows are reported cut). Memory holds at most `limit + 1` rows, whatever the statement returns.
+final class BoundedRows: Sendable {
+    struct LimitReached: Error {}
+    private let state = Mutex<(rows: [JSONValue], seen: Int)>(([], 0))
+    private let limit: Int
+    private let abandons: Bool
+
+    init(limit: Int, abandons: Bool) {
+        self.limit = limit
+        self.abandons = abandons
+    }
+
+    /// Counts one row, and keeps the one `decode` makes while under the limit (no decoding past it).
+    /// - Throws: ``LimitReached`` past the limit when the stream is to be abandoned.
+    func take(_ decode: () -> JSONValue) throws {
+        let keep = state.withLock { state -> Bool in
+            state.seen += 1
+            return state.rows.count <= limit
+        }
+        if keep {
+            let row = decode()
+            state.withLock { $0.rows.append(row) }
+        }
+        if abandons && seen > limit { throw LimitReached() }
+    }
+
+    /// The rows kept: at most one more than the limit, so the caller can tell the result was cut.
+    var rows: [JSONValue] { state.withLock { $0.rows } }
+    /// Every row the statement returned (or, when abandoned, up to the stop).
+    var seen: Int { state.withLock { $0.seen } }
+    /// Whether the stream was stopped at the limit.
+    var abandoned: Bool { abandons && seen > limit }
 }

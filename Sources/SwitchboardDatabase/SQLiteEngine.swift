@@ -11,7 +11,8 @@ final class SQLiteEngine: SQLEngine {
     let dialect = SQLDialect.sqlite
     let pooled = false
     private let connection: SQLiteConnection
-    private let gate = AsyncGate()
+    /// One statement at a time on the single connection, in FIFO order; a cancelled waiter leaves the queue.
+    private let gate = Bulkhead(maximum: 1)
     let path: String
     /// Rows kept from one statement; one more than the adapter's `max_rows`, so it can tell.
     let maximumRows: Int
@@ -42,22 +43,31 @@ final class SQLiteEngine: SQLEngine {
     }
 
     func run(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult {
-        try await gate.withLock { try await self.runUnlocked(sql, binds) }
+        try await serialized { try await self.runUnlocked(sql, binds) }
     }
 
     fileprivate func runUnlocked(_ sql: String, _ binds: [BindValue]) async throws -> StatementResult {
         do {
             // Rows are decoded as SQLite steps through them; past `maximumRows` they are counted, not kept, so a
             // huge result never sits in memory whole.
-            let collected = SQLiteRows(limit: maximumRows)
+            let collected = BoundedRows(limit: maximumRows, abandons: false)
+            let columns = Mutex<[String]>([])
             let reads = DatabaseIntegration.isReadOnly(sql)
             // changes() keeps the count of the last write, whichever statement made it: compare total_changes()
             // before and after to know whether this statement changed anything.
             let before = reads ? 0 : try await totalChanges()
-            try await connection.query(sql, binds.map(Self.data)) { row in collected.add(row) }
+            // SQLite's row callback cannot stop the statement: rows past the limit are counted, not decoded.
+            try await connection.query(sql, binds.map(Self.data)) { row in
+                if collected.seen == 0 { columns.withLock { $0 = row.columns.map(\.name) } }
+                try? collected.take {
+                    var object: [String: JSONValue] = [:]
+                    for column in row.columns { object[column.name] = SQLiteEngine.json(column.data) }
+                    return .object(object)
+                }
+            }
             var result = StatementResult(affected: 0)
-            let (rows, columns, seen) = collected.snapshot
-            result.columns = columns
+            let (rows, seen) = (collected.rows, collected.seen)
+            result.columns = columns.withLock { $0 }
             result.rows = rows
             if seen > 0 || reads {
                 result.affected = seen
@@ -72,12 +82,19 @@ final class SQLiteEngine: SQLEngine {
         }
     }
 
+    /// Runs `body` alone on the connection.
+    private func serialized<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await gate.acquire()
+        defer { gate.release() }
+        return try await body()
+    }
+
     private func totalChanges() async throws -> Int {
         try await connection.query("SELECT total_changes() AS t", []).first?.column("t")?.integer ?? 0
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        try await gate.withLock {
+        try await serialized {
             _ = try await self.runUnlocked("BEGIN IMMEDIATE", [])
             do {
                 let value = try await body(Session(engine: self))
@@ -137,72 +154,5 @@ final class SQLiteEngine: SQLEngine {
         var transience = Transience.never
         if text.contains("database is locked") || text.contains("busy") { transience = .always }
         return IntegrationError(code: code, message: "SQLite: \(text)", transience: transience)
-    }
-}
-
-/// A FIFO async mutex: one statement at a time on the single SQLite connection.
-/// Rows of one SQLite statement, decoded as they arrive, kept up to a limit and counted past it.
-final class SQLiteRows: Sendable {
-    private let state = Mutex<(rows: [JSONValue], columns: [String], seen: Int)>(([], [], 0))
-    private let limit: Int
-
-    init(limit: Int) { self.limit = limit }
-
-    func add(_ row: SQLiteRow) {
-        let keep = state.withLock { state -> Bool in
-            state.seen += 1
-            if state.seen == 1 { state.columns = row.columns.map(\.name) }
-            return state.seen <= limit
-        }
-        guard keep else { return }
-        var object: [String: JSONValue] = [:]
-        for column in row.columns { object[column.name] = SQLiteEngine.json(column.data) }
-        state.withLock { $0.rows.append(.object(object)) }
-    }
-
-    var snapshot: (rows: [JSONValue], columns: [String], seen: Int) { state.withLock { $0 } }
-}
-
-final class AsyncGate: Sendable {
-    private let state = Mutex<(busy: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await acquire()
-        defer { release() }
-        return try await body()
-    }
-
-    private func acquire() async {
-        if state.withLock({ state in
-            if !state.busy {
-                state.busy = true
-                return true
-            }
-            return false
-        }) {
-            return
-        }
-        await withCheckedContinuation { continuation in
-            let granted = state.withLock { state -> Bool in
-                if !state.busy {
-                    state.busy = true
-                    return true
-                }
-                state.waiters.append(continuation)
-                return false
-            }
-            if granted { continuation.resume() }
-        }
-    }
-
-    private func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if state.waiters.isEmpty {
-                state.busy = false
-                return nil
-            }
-            return state.waiters.removeFirst()
-        }
-        next?.resume()
     }
 }
