@@ -143,6 +143,13 @@ import Testing
             #expect(result.status == 2, "\(value)")
             #expect(result.stderr.contains("crm.base_url") && result.stderr.contains(expected), "\(result.stderr)")
         }
+        let withCredentials = scratch.write(
+            "cred.yaml",
+            "crm:\n  type: http\n  base_url: \"ftp://user:s3cr3tpw@example.com\"\n"
+        )
+        let hidden = try await CLI.call(["config", "check", "--config", withCredentials])
+        #expect(hidden.status == 2 && hidden.stderr.contains("crm.base_url"), "\(hidden.stderr)")
+        #expect(!hidden.stderr.contains("s3cr3tpw"), "\(hidden.stderr)")
         let endpoint = scratch.write("s3.yaml", "files:\n  type: s3\n  bucket: b\n  endpoint: ftp://127.0.0.1\n")
         #expect(try await CLI.call(["config", "check", "--config", endpoint]).stderr.contains("files.endpoint"))
     }

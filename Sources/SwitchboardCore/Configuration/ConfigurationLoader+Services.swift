@@ -221,6 +221,8 @@ extension ConfigurationLoader {
 
     /// Why `text` is not an absolute http(s) URL with a host, or `nil`.
     static func urlProblem(_ text: String, found: String) -> String? {
+        // A URL may carry credentials (`https://user:token@host`): then it is described, never shown.
+        let found = text.contains("@") ? "a URL with credentials in it (not shown)" : found
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
             return "expected an http or https URL (such as https://api.example.com/v1), found \(found)"
         }
