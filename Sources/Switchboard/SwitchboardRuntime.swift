@@ -29,7 +29,10 @@ public final class SwitchboardRuntime: Sendable {
     /// The families of this build, in the order their type inference is asked: calendar, storage, e-mail,
     /// database, then the generic `http` (a bare `base_url` is an HTTP service only when nothing else claims it).
     public static func families(http: HTTPAdapters, extra: [AdapterFamily] = []) -> [AdapterFamily] {
-        [PlannedFamilies.calendar, StorageAdapters.family, PlannedFamilies.email, DatabaseAdapters.family] + extra
+        [
+            PlannedFamilies.calendar, StorageAdapters.family(transport: http.transport), PlannedFamilies.email,
+            DatabaseAdapters.family,
+        ] + extra
             + [http.family]
     }
 

@@ -1,12 +1,9 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
-import Logging
 import NIOCore
-import NIOHTTP1
-import NIOSSL
 import SwitchboardCore
-import Synchronization
+import SwitchboardHTTP
 
 extension S3Storage {
     // MARK: Download
@@ -20,50 +17,65 @@ extension S3Storage {
     {
         let target = try FileTransfer.downloadPath(destination, key: key)
         let partSize = settings.partSize
-        let first = try await send("GET", key: key, timeout: .hours(24))
-        let etag = Self.etag(first)
-        let total = first.headers.first(name: "Content-Length").flatMap { Int64($0) }
-        let (temporary, fd) = try FileTransfer.createTemporary(besides: target)
-        let counter = progress.map { ByteCounter(total: total ?? 0, handler: $0) }
+        // Made once the first response is in (a missing object leaves no trace), removed on any failure.
+        var file: (path: String, fd: Int32)?
         do {
-            var md5: Insecure.MD5? = Self.isMD5(etag) ? Insecure.MD5() : nil
-            // A large object whose ETag cannot check its content comes faster in parallel ranges: keep the first
-            // part of this response and fetch the rest by range.
-            let parallel = md5 == nil && (total ?? 0) > 2 * partSize && settings.parallelParts > 1
-            var written = try await receive(
-                first,
-                into: fd,
-                at: 0,
-                expected: parallel ? partSize : total,
-                limit: parallel ? partSize : nil,
-                md5: &md5,
-                counter: counter,
-                target: target
-            )
-            if parallel, let total {
-                written += try await downloadRanges(
-                    key: key,
-                    etag: etag,
-                    from: written,
-                    total: total,
-                    fd: fd,
+            // The first response: the whole object, or, when the rest comes faster in parallel ranges, its
+            // first part (the connection is dropped after it).
+            let first = try await stream("GET", key: key, timeout: .seconds(86_400)) { response in
+                let etag = Self.etag(response.header("ETag"))
+                let total = response.header("Content-Length").flatMap { Int64($0) }
+                let created = try FileTransfer.createTemporary(besides: target)
+                file = created
+                let counter = progress.map { ByteCounter(total: total ?? 0, handler: $0) }
+                var md5: Insecure.MD5? = Self.isMD5(etag) ? Insecure.MD5() : nil
+                // A large object whose ETag cannot check its content comes faster in parallel ranges.
+                let parallel = md5 == nil && (total ?? 0) > 2 * partSize && settings.parallelParts > 1
+                let written = try await receive(
+                    response.body,
+                    into: created.1,
+                    at: 0,
+                    expected: parallel ? partSize : total,
+                    limit: parallel ? partSize : nil,
+                    md5: &md5,
                     counter: counter,
                     target: target
                 )
+                return FirstResponse(
+                    etag: etag,
+                    total: total,
+                    written: written,
+                    md5: md5,
+                    counter: counter,
+                    parallel: parallel
+                )
             }
-            if let total, written != total {
+            guard let (temporary, fd) = file else { throw CancellationError() }
+            var written = first.written
+            if first.parallel, let total = first.total {
+                written += try await downloadRanges(
+                    key: key,
+                    etag: first.etag,
+                    from: written,
+                    total: total,
+                    fd: fd,
+                    counter: first.counter,
+                    target: target
+                )
+            }
+            if let total = first.total, written != total {
                 throw IntegrationError(
                     code: .connectionFailed,
                     message: "the download of \(key) ended after \(written) of \(total) bytes",
                     transience: .always
                 )
             }
-            if let md5 {
+            if let md5 = first.md5 {
                 let actual = SigV4Signer.hex(Array(md5.finalize()))
-                if actual != etag.lowercased() {
+                if actual != first.etag.lowercased() {
                     throw IntegrationError(
                         code: .serverError,
-                        message: "the downloaded data's MD5 \(actual) does not match the ETag \(etag)",
+                        message: "the downloaded data's MD5 \(actual) does not match the ETag \(first.etag)",
                         transience: .always
                     )
                 }
@@ -74,16 +86,24 @@ extension S3Storage {
             progress?(written, written)
             return DownloadedFile(path: target, size: written)
         } catch {
+            guard let (temporary, fd) = file else { throw error }
             FileTransfer.discard(fd, temporary: temporary)
-            if let error = error as? IntegrationError, error.message.hasSuffix("the partial file was removed") {
-                throw error
-            }
-            if var error = error as? IntegrationError {
+            if var error = error as? IntegrationError, !error.message.hasSuffix("the partial file was removed") {
                 error.message += "; the partial file was removed"
                 throw error
             }
-            throw Self.transportError(error, host: hostHeader)
+            throw error
         }
+    }
+
+    /// What the first response of a download brought.
+    struct FirstResponse {
+        var etag: String
+        var total: Int64?
+        var written: Int64
+        var md5: Insecure.MD5?
+        var counter: ByteCounter?
+        var parallel: Bool
     }
 
     /// The ranges after `start`, `parallel_parts` at a time; returns the bytes written.
@@ -112,17 +132,19 @@ extension S3Storage {
                 group.addTask {
                     var headers = [("Range", "bytes=\(offset)-\(offset + length - 1)")]
                     if !etag.isEmpty { headers.append(("If-Match", "\"\(etag)\"")) }
-                    let response = try await self.send("GET", key: key, headers: headers, timeout: .hours(1))
-                    var none: Insecure.MD5? = nil
-                    return try await self.receive(
-                        response,
-                        into: fd,
-                        at: offset,
-                        expected: length,
-                        md5: &none,
-                        counter: counter,
-                        target: target
-                    )
+                    return try await self.stream("GET", key: key, headers: headers, timeout: .seconds(3_600)) {
+                        response in
+                        var none: Insecure.MD5? = nil
+                        return try await self.receive(
+                            response.body,
+                            into: fd,
+                            at: offset,
+                            expected: length,
+                            md5: &none,
+                            counter: counter,
+                            target: target
+                        )
+                    }
                 }
             }
             while next < min(settings.parallelParts, ranges.count) { start() }
@@ -136,7 +158,7 @@ extension S3Storage {
 
     /// Streams a response body into `fd` from `offset` in 1 MiB writes; returns the bytes written.
     func receive(
-        _ response: HTTPClientResponse,
+        _ body: HTTPClientResponse.Body,
         into fd: Int32,
         at offset: Int64,
         expected: Int64?,
@@ -161,7 +183,7 @@ extension S3Storage {
             }
             counter?.add(full.count)
         }
-        for try await buffer in response.body {
+        for try await buffer in body {
             var buffer = buffer
             if let limit, written + Int64(buffer.readableBytes) > limit {
                 // Past the limit the rest of this response is dropped (its connection closes).

@@ -1,12 +1,7 @@
-import AsyncHTTPClient
 import Crypto
 import Foundation
-import Logging
-import NIOCore
-import NIOHTTP1
-import NIOSSL
 import SwitchboardCore
-import Synchronization
+import SwitchboardHTTP
 
 extension S3Storage {
     // MARK: Upload
@@ -40,11 +35,11 @@ extension S3Storage {
                 "PUT",
                 key: key,
                 headers: headers,
-                body: .bytes(bytes),
+                body: TransportBody(bytes: bytes),
                 payloadHash: SigV4Signer.hex(Array(sha)),
-                timeout: .hours(24)
+                timeout: .seconds(86_400)
             )
-            let etag = Self.etag(response)
+            let etag = Self.etag(response.header("ETag"))
             let expected = SigV4Signer.hex(Array(md5))
             if Self.isMD5(etag), etag.lowercased() != expected {
                 throw IntegrationError(
@@ -70,8 +65,8 @@ extension S3Storage {
         let partSize = max(settings.partSize, (size + 9_999) / 10_000)
         let partCount = Int((size + partSize - 1) / partSize)
         let initiated = try await send("POST", key: key, query: [("uploads", "")], headers: headers)
-        let initiateBody = String(buffer: try await initiated.body.collect(upTo: 1 << 20))
-        guard let uploadID = XMLElement.parse(initiateBody)?.value("UploadId"), !uploadID.isEmpty else {
+        let initiateBody = String(decoding: initiated.body, as: UTF8.self)
+        guard let uploadID = XMLTree.parse(initiateBody)?.value("UploadId"), !uploadID.isEmpty else {
             throw IntegrationError(
                 code: .serviceError,
                 message: "S3 did not return an UploadId for the multipart upload"
@@ -111,7 +106,7 @@ extension S3Storage {
             }
             var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
             for (index, etag) in etags.enumerated() {
-                xml += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\"\(XMLElement.escape(etag))\"</ETag></Part>"
+                xml += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\"\(XMLTree.escape(etag))\"</ETag></Part>"
             }
             xml += "</CompleteMultipartUpload>"
             let body = Array(xml.utf8)
@@ -120,13 +115,13 @@ extension S3Storage {
                 key: key,
                 query: [("uploadId", uploadID)],
                 headers: [("Content-Type", "application/xml")],
-                body: .bytes(body),
+                body: TransportBody(bytes: body),
                 payloadHash: SigV4Signer.hex(Array(SHA256.hash(data: body))),
-                timeout: .hours(1)
+                timeout: .seconds(3_600)
             )
             // S3 may answer 200 and still report an error in the body.
-            let reply = String(buffer: try await completed.body.collect(upTo: 1 << 20))
-            let parsed = XMLElement.parse(reply)
+            let reply = String(decoding: completed.body, as: UTF8.self)
+            let parsed = XMLTree.parse(reply)
             if let parsed, parsed.name == "Error" {
                 throw Self.error(status: 500, body: reply, key: key, bucket: settings.bucket, retryAfter: nil)
             }
@@ -170,11 +165,11 @@ extension S3Storage {
                     key: key,
                     query: [("partNumber", String(number)), ("uploadId", uploadID)],
                     headers: [("Content-MD5", Data(md5).base64EncodedString())],
-                    body: .file(fd: fd, offset: offset, length: length, sent: sent),
+                    body: .stream(length: length) { FileChunks(fd: fd, offset: offset, length: length, sent: sent) },
                     payloadHash: SigV4Signer.unsignedPayload,
-                    timeout: .hours(1)
+                    timeout: .seconds(3_600)
                 )
-                let etag = Self.etag(response)
+                let etag = Self.etag(response.header("ETag"))
                 if Self.isMD5(etag), etag.lowercased() != expected {
                     throw IntegrationError(
                         code: .serverError,

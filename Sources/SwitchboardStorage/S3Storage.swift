@@ -1,42 +1,47 @@
-import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
-import NIOSSL
 import SwitchboardCore
 import SwitchboardHTTP
-import Synchronization
 
-/// Amazon S3 and compatible servers (SeaweedFS, MinIO, Ceph, R2) over AsyncHTTPClient, signed with our own
-/// ``SigV4Signer``. Files stream between disk and network: uploads above ``Settings/multipartThreshold`` go up in
-/// parts, a few at a time, each hashed from disk and then streamed from disk; downloads stream into a temporary
-/// file that is renamed into place once its size and MD5 check out.
+/// Amazon S3 and compatible servers (SeaweedFS, MinIO, Ceph, R2), sent through the shared ``HTTPTransport``
+/// and signed by ``SigV4Signer`` as its ``Authenticator``. Files stream between disk and network: uploads above
+/// ``Settings/multipartThreshold`` go up in parts, a few at a time, each hashed from disk and then streamed from
+/// disk; downloads stream into a temporary file that is renamed into place once its size and MD5 check out.
 public final class S3Storage: ObjectStorage {
     /// Where and how to reach the bucket.
     public struct Settings: Sendable {
+        /// The service's name, for messages.
+        public var service = "s3"
+        /// The bucket.
         public var bucket: String
+        /// The signing region.
         public var region = "us-east-1"
         /// The server's base URL (`http://127.0.0.1:8333`); `nil` for AWS (`https://s3.<region>.amazonaws.com`).
         public var endpoint: String?
         /// Path-style (`endpoint/bucket/key`) rather than virtual-hosted (`bucket.endpoint/key`) addressing.
         /// Default: path-style for a custom endpoint, virtual-hosted for AWS.
         public var pathStyle: Bool?
+        /// The access key, secret key and session token.
         public var credentials: SigV4Signer.Credentials
+        /// Files larger than this go up in parts.
         public var multipartThreshold: Int64 = 16 << 20
+        /// The size of one part (grown for files of more than 10,000 parts).
         public var partSize: Int64 = 8 << 20
+        /// Parts (or download ranges) in flight at once.
         public var parallelParts = 4
+        /// Longest wait for a connection.
         public var connectTimeout: Duration = .seconds(10)
         /// Longest wait for the next bytes of a response.
         public var readTimeout: Duration = .seconds(60)
         /// Whole-request limit for requests that move no file (list, head, delete, copy, multipart steps).
         public var requestTimeout: Duration = .seconds(60)
+        /// Extra trust roots (a PEM file) for a self-hosted server.
         public var caFile: String?
+        /// The `User-Agent`.
         public var userAgent = "switchboard/\(SwitchboardVersion.current)"
-        /// Connections kept per host.
-        public var maximumConnections = 64
 
+        /// Settings for `bucket`, signed with `credentials`.
         public init(bucket: String, credentials: SigV4Signer.Credentials) {
             self.bucket = bucket
             self.credentials = credentials
@@ -44,17 +49,29 @@ public final class S3Storage: ObjectStorage {
     }
 
     let settings: Settings
-    let client: HTTPClient
+    let transport: HTTPTransport
+    /// Whether this store made its transport (and so shuts it down).
+    let ownsTransport: Bool
+    let http: HTTPServiceSettings
     let signer: SigV4Signer
+    let authenticator: SigV4Authenticator
     let clock: any ResilienceClock
     let scheme: String
     let host: String
     let port: Int?
     let basePath: String
     let pathStyle: Bool
-    let tls: TLSConfiguration?
 
-    public init(settings: Settings, clock: any ResilienceClock = SystemClock()) throws {
+    /// A store for `settings`.
+    ///
+    /// - Parameters:
+    ///   - transport: The process's shared transport (the runtime's); `nil` makes one that ``shutdown()`` closes.
+    ///   - clock: The signing time and the pause between retries of a part.
+    public init(
+        settings: Settings,
+        transport: HTTPTransport? = nil,
+        clock: any ResilienceClock = SystemClock()
+    ) throws {
         self.settings = settings
         self.clock = clock
         let endpoint = settings.endpoint ?? "https://s3.\(settings.region).amazonaws.com"
@@ -75,7 +92,8 @@ public final class S3Storage: ObjectStorage {
         while base.hasSuffix("/") { base.removeLast() }
         self.basePath = base
         // Bucket names with dots break virtual-hosted TLS; custom endpoints are usually path-style.
-        self.pathStyle = settings.pathStyle ?? (settings.endpoint != nil || settings.bucket.contains("."))
+        let pathStyle = settings.pathStyle ?? (settings.endpoint != nil || settings.bucket.contains("."))
+        self.pathStyle = pathStyle
         self.signer = SigV4Signer(
             credentials: settings.credentials,
             region: settings.region,
@@ -83,50 +101,46 @@ public final class S3Storage: ObjectStorage {
             normalizePath: false,
             signsPayloadHeader: true
         )
-        if let caFile = settings.caFile {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            do {
-                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))]
-            } catch {
-                throw IntegrationError(code: .invalidConfiguration, message: "cannot read the CA file \(caFile) as PEM")
-            }
-            self.tls = tls
-        } else {
-            self.tls = nil
-        }
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: TimeAmount(settings.connectTimeout), read: TimeAmount(settings.readTimeout)),
-            connectionPool: .init(
-                idleTimeout: .seconds(60),
-                concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maximumConnections
-            )
+        self.authenticator = SigV4Authenticator(signer: signer, clock: clock)
+        let authority = Self.authority(
+            host: pathStyle ? host : "\(settings.bucket).\(host)",
+            scheme: scheme,
+            port: url.port
         )
-        configuration.httpVersion = .automatic
-        configuration.connectionPool.retryConnectionEstablishment = false
-        if let tls { configuration.tlsConfiguration = tls }
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        var http = try HTTPServiceSettings(service: settings.service, baseURL: "\(scheme)://\(authority)")
+        http.userAgent = settings.userAgent
+        http.connectTimeout = settings.connectTimeout
+        http.readTimeout = settings.readTimeout
+        http.requestTimeout = settings.requestTimeout
+        http.caFile = settings.caFile
+        // S3 answers a redirect only for a bucket in another region: that is a configuration error to report.
+        http.followRedirects = false
+        // A listing page of 1,000 keys with long names stays well under this.
+        http.maximumBodySize = 32 << 20
+        self.http = http
+        if let caFile = settings.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw IntegrationError(code: .invalidConfiguration, message: "cannot read the CA file \(caFile)")
+        }
+        self.transport = transport ?? HTTPTransport()
+        self.ownsTransport = transport == nil
     }
 
+    /// Closes the connections when this store made its own transport; a shared one is closed by its owner.
     public func shutdown() async throws {
-        try await client.shutdown()
+        if ownsTransport { try await transport.shutdown() }
     }
 
     // MARK: Requests
 
-    enum Body {
-        case empty
-        case bytes([UInt8])
-        /// `length` bytes of the open file `fd` from `offset`, read as they are sent.
-        case file(fd: Int32, offset: Int64, length: Int64, sent: ByteCounter?)
+    static func authority(host: String, scheme: String, port: Int?) -> String {
+        if let port, !(scheme == "http" && port == 80) && !(scheme == "https" && port == 443) {
+            return "\(host):\(port)"
+        }
+        return host
     }
 
     var hostHeader: String {
-        let bucketHost = pathStyle ? host : "\(settings.bucket).\(host)"
-        if let port, !(scheme == "http" && port == 80) && !(scheme == "https" && port == 443) {
-            return "\(bucketHost):\(port)"
-        }
-        return bucketHost
+        Self.authority(host: pathStyle ? host : "\(settings.bucket).\(host)", scheme: scheme, port: port)
     }
 
     /// The decoded path of `key` (or of the bucket when `key` is nil).
@@ -140,82 +154,103 @@ public final class S3Storage: ObjectStorage {
         "\(scheme)://\(hostHeader)\(encodedPath)\(query.isEmpty ? "" : "?" + query)"
     }
 
-    /// Signs and sends one request; a status of 300 or more becomes a typed error.
+    /// The request as it is sent: the path encoded and the query canonical, as the signer signs them.
+    func request(
+        _ method: String,
+        key: String?,
+        query: [(String, String)],
+        headers: [(String, String)],
+        body: TransportBody?,
+        payloadHash: String
+    ) -> TransportRequest {
+        var headers = headers
+        headers.append(("x-amz-content-sha256", payloadHash))
+        if body == nil && (method == "PUT" || method == "POST") { headers.append(("Content-Length", "0")) }
+        return TransportRequest(
+            method: method,
+            url: url(encodedPath: signer.encodedPath(path(key)), query: SigV4Signer.canonicalQuery(query)),
+            headers: headers,
+            body: body
+        )
+    }
+
+    func settings(timeout: Duration?) -> HTTPServiceSettings {
+        guard let timeout else { return http }
+        var settings = http
+        settings.requestTimeout = timeout
+        return settings
+    }
+
+    /// S3's error codes decide the error of a status ≥ 400.
+    func statusError(key: String?) -> @Sendable (TransportResponse) -> IntegrationError {
+        let bucket = settings.bucket
+        return { response in
+            Self.error(
+                status: response.status,
+                body: String(decoding: response.body, as: UTF8.self),
+                key: key,
+                bucket: bucket,
+                retryAfter: response.header("Retry-After")
+            )
+        }
+    }
+
+    /// Signs and sends one request and reads its answer; a status of 300 or more becomes a typed error.
     func send(
         _ method: String,
         key: String?,
         query: [(String, String)] = [],
         headers: [(String, String)] = [],
-        body: Body = .empty,
+        body: TransportBody? = nil,
         payloadHash: String = SigV4Signer.emptyPayloadHash,
-        timeout: TimeAmount? = nil
-    ) async throws -> HTTPClientResponse {
-        var headers = headers
-        headers.append(("Host", hostHeader))
-        let signed = signer.sign(
-            .init(method: method, path: path(key), query: query, headers: headers, payloadHash: payloadHash),
-            date: clock.wallTime
+        timeout: Duration? = nil
+    ) async throws -> TransportResponse {
+        let response = try await transport.send(
+            request(method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash),
+            settings: settings(timeout: timeout),
+            authenticator: authenticator,
+            statusError: statusError(key: key)
         )
-        var request = HTTPClientRequest(url: url(encodedPath: signed.encodedPath, query: signed.canonicalQuery))
-        request.method = HTTPMethod(rawValue: method)
-        for (name, value) in headers + signed.added { request.headers.replaceOrAdd(name: name, value: value) }
-        request.headers.replaceOrAdd(name: "User-Agent", value: settings.userAgent)
-        switch body {
-        case .empty:
-            if method == "PUT" || method == "POST" { request.headers.replaceOrAdd(name: "Content-Length", value: "0") }
-        case .bytes(let bytes):
-            request.body = .bytes(ByteBuffer(bytes: bytes))
-        case .file(let fd, let offset, let length, let sent):
-            request.body = .stream(
-                FileChunks(fd: fd, offset: offset, length: length, sent: sent),
-                length: .known(length)
-            )
-        }
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, timeout: timeout ?? TimeAmount(settings.requestTimeout))
-        } catch {
-            throw Self.transportError(error, host: hostHeader)
-        }
-        if response.status.code >= 300 {
-            let text = try? await response.body.collect(upTo: 64 << 10)
-            throw Self.error(
-                status: Int(response.status.code),
-                body: text.map { String(buffer: $0) } ?? "",
-                key: key,
-                bucket: settings.bucket,
-                retryAfter: response.headers.first(name: "Retry-After")
-            )
-        }
+        if response.status >= 300 { throw statusError(key: key)(response) }
         return response
     }
 
-    static func transportError(_ error: any Error, host: String) -> any Error {
-        if error is CancellationError { return error }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .connectTimeout:
-                return IntegrationError.connectionFailed("cannot connect to \(host): connection timed out", sent: false)
-            case .readTimeout, .deadlineExceeded:
-                return IntegrationError(code: .timeout, message: "\(host) did not answer in time", transience: .always)
-            case .cancelled:
-                return CancellationError()
-            default:
-                break
+    /// Signs and sends one request and hands the answer's unread body to `handle`; a status of 300 or more
+    /// becomes a typed error.
+    func stream<Result>(
+        _ method: String,
+        key: String?,
+        headers: [(String, String)] = [],
+        timeout: Duration? = nil,
+        _ handle: (TransportStreamingResponse) async throws -> Result
+    ) async throws -> Result {
+        try await transport.stream(
+            request(
+                method,
+                key: key,
+                query: [],
+                headers: headers,
+                body: nil,
+                payloadHash: SigV4Signer.emptyPayloadHash
+            ),
+            settings: settings(timeout: timeout),
+            authenticator: authenticator,
+            statusError: statusError(key: key)
+        ) { response in
+            if response.status >= 300 {
+                throw statusError(key: key)(
+                    TransportResponse(status: response.status, headers: response.headers, body: Data())
+                )
             }
+            return try await handle(response)
         }
-        let text = String(describing: error)
-        if text.contains("connectionRefused") || text.contains("Connection refused") {
-            return IntegrationError.connectionFailed("cannot connect to \(host): connection refused", sent: false)
-        }
-        return IntegrationError.connectionFailed("S3 request to \(host) failed: \(text.prefix(200))")
     }
 
     /// S3's error codes as typed errors: missing keys and buckets are not found, signature and key problems are
     /// authentication errors (never retried), SlowDown and 5xx are retried.
     static func error(status: Int, body: String, key: String?, bucket: String, retryAfter: String?) -> IntegrationError
     {
-        let xml = XMLElement.parse(body)
+        let xml = XMLTree.parse(body)
         let code = xml?.value("Code") ?? ""
         let message = xml?.value("Message") ?? ""
         let detail = message.isEmpty ? "" : ": \(message)"
@@ -344,8 +379,9 @@ public final class S3Storage: ObjectStorage {
         }
     }
 
-    static func etag(_ response: HTTPClientResponse) -> String {
-        var etag = response.headers.first(name: "ETag") ?? ""
+    /// The `ETag` header's value without its quotes.
+    static func etag(_ header: String?) -> String {
+        var etag = header ?? ""
         if etag.hasPrefix("\""), etag.hasSuffix("\""), etag.count >= 2 { etag = String(etag.dropFirst().dropLast()) }
         return etag
     }
@@ -366,8 +402,8 @@ public final class S3Storage: ObjectStorage {
             if !prefix.isEmpty { query.append(("prefix", prefix)) }
             if let token { query.append(("continuation-token", token)) }
             let response = try await send("GET", key: nil, query: query)
-            let text = String(buffer: try await response.body.collect(upTo: 32 << 20))
-            guard let xml = XMLElement.parse(text), xml.name == "ListBucketResult" else {
+            let text = String(decoding: response.body, as: UTF8.self)
+            guard let xml = XMLTree.parse(text), xml.name == "ListBucketResult" else {
                 throw IntegrationError(
                     code: .serviceError,
                     message: "S3 answered the listing with something other than ListBucketResult"
@@ -403,15 +439,15 @@ public final class S3Storage: ObjectStorage {
     public func head(_ key: String) async throws -> ObjectInfo {
         let response = try await send("HEAD", key: key)
         var metadata: [String: String] = [:]
-        for header in response.headers where header.name.lowercased().hasPrefix("x-amz-meta-") {
-            metadata[String(header.name.lowercased().dropFirst("x-amz-meta-".count))] = header.value
+        for (name, value) in response.headers where name.lowercased().hasPrefix("x-amz-meta-") {
+            metadata[String(name.lowercased().dropFirst("x-amz-meta-".count))] = value
         }
         return ObjectInfo(
             key: key,
-            size: response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? 0,
-            etag: Self.etag(response),
-            contentType: response.headers.first(name: "Content-Type"),
-            lastModified: response.headers.first(name: "Last-Modified"),
+            size: response.header("Content-Length").flatMap { Int64($0) } ?? 0,
+            etag: Self.etag(response.header("ETag")),
+            contentType: response.header("Content-Type"),
+            lastModified: response.header("Last-Modified"),
             metadata: metadata
         )
     }
@@ -423,10 +459,10 @@ public final class S3Storage: ObjectStorage {
             "PUT",
             key: destination,
             headers: [("x-amz-copy-source", copySource)],
-            timeout: .hours(1)
+            timeout: .seconds(3_600)
         )
-        let reply = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        let xml = XMLElement.parse(reply)
+        let reply = String(decoding: response.body, as: UTF8.self)
+        let xml = XMLTree.parse(reply)
         if let xml, xml.name == "Error" {
             throw Self.error(status: 500, body: reply, key: destination, bucket: settings.bucket, retryAfter: nil)
         }
@@ -456,13 +492,5 @@ public final class S3Storage: ObjectStorage {
             url: url(encodedPath: signed.encodedPath, query: signed.canonicalQuery),
             expiresAt: now.addingTimeInterval(TimeInterval(seconds))
         )
-    }
-}
-
-extension TimeAmount {
-    /// `duration` in NIO's unit, for AsyncHTTPClient's timeouts.
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

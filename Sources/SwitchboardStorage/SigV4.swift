@@ -98,21 +98,39 @@ public struct SigV4Signer: Sendable {
 
     /// Signs with an `Authorization` header.
     public func sign(_ request: Request, date: Date) -> Signature {
+        sign(
+            method: request.method,
+            encodedPath: encodedPath(request.path),
+            canonicalQuery: Self.canonicalQuery(request.query),
+            headers: request.headers,
+            payloadHash: request.payloadHash,
+            date: date
+        )
+    }
+
+    /// Signs a request whose path is already encoded and whose query is already canonical (as
+    /// ``encodedPath(_:)`` and ``canonicalQuery(_:)`` make them, and as the request will be sent).
+    public func sign(
+        method: String,
+        encodedPath path: String,
+        canonicalQuery query: String,
+        headers: [(String, String)],
+        payloadHash: String,
+        date: Date
+    ) -> Signature {
         let (amzDate, day) = Self.stamps(date)
-        var headers = request.headers
+        var headers = headers
         headers.append(("X-Amz-Date", amzDate))
-        if signsPayloadHeader { headers.append(("x-amz-content-sha256", request.payloadHash)) }
+        if signsPayloadHeader { headers.append(("x-amz-content-sha256", payloadHash)) }
         if let token = credentials.sessionToken, signsSessionToken { headers.append(("X-Amz-Security-Token", token)) }
         let scope = "\(day)/\(region)/\(service)/aws4_request"
         let (canonicalHeaders, signedHeaders) = Self.canonicalHeaders(headers)
-        let path = encodedPath(request.path)
-        let query = Self.canonicalQuery(request.query)
-        let canonical = [request.method, path, query, canonicalHeaders, signedHeaders, request.payloadHash]
+        let canonical = [method, path, query, canonicalHeaders, signedHeaders, payloadHash]
             .joined(separator: "\n")
         let toSign = stringToSign(canonical, amzDate: amzDate, scope: scope)
         let signature = sign(toSign, day: day)
         var added = [("X-Amz-Date", amzDate)]
-        if signsPayloadHeader { added.append(("x-amz-content-sha256", request.payloadHash)) }
+        if signsPayloadHeader { added.append(("x-amz-content-sha256", payloadHash)) }
         if let token = credentials.sessionToken { added.append(("X-Amz-Security-Token", token)) }
         added.append(
             (

@@ -17,8 +17,11 @@ import SwitchboardHTTP
 public enum StorageAdapters {
     /// The storage family: `s3` and `local`, the embedded `file_storage`; a block with `bucket` and no `type` is
     /// S3 (the seed's file_storage_config.yaml), one with `root` a local directory.
-    public static var family: AdapterFamily {
-        AdapterFamily(name: "storage", factories: factories, embedded: [embedded]) { _, block in
+    ///
+    /// - Parameter transport: The runtime's shared transport, which S3 sends through; `nil` gives each S3 store
+    ///   its own.
+    public static func family(transport: HTTPTransport? = nil) -> AdapterFamily {
+        AdapterFamily(name: "storage", factories: factories(transport: transport), embedded: [embedded]) { _, block in
             if block["bucket"] != nil { return "s3" }
             if block["root"] != nil { return "local" }
             return nil
@@ -45,7 +48,8 @@ public enum StorageAdapters {
         keys: ServiceSchema.commonKeys + [.init("root")]
     )
 
-    public static var factories: [AdapterFactory] {
+    /// The `s3` and `local` factories; S3 sends through `transport` (its own when `nil`).
+    public static func factories(transport: HTTPTransport? = nil) -> [AdapterFactory] {
         [
             AdapterFactory(schema: s3Schema) { configuration, environment in
                 guard let bucket = try configuration.string("bucket"), !bucket.isEmpty else {
@@ -89,8 +93,11 @@ public enum StorageAdapters {
                 if let ms = try configuration.int("timeout_ms") { settings.requestTimeout = .milliseconds(Int64(ms)) }
                 settings.caFile = try configuration.string("ca_file")
                 settings.userAgent = try configuration.string("user_agent") ?? settings.userAgent
-                settings.maximumConnections = max(environment.policy.maxConnections, settings.parallelParts)
-                return StorageIntegration(kind: "s3", storage: try S3Storage(settings: settings))
+                settings.service = configuration.name
+                return StorageIntegration(
+                    kind: "s3",
+                    storage: try S3Storage(settings: settings, transport: transport)
+                )
             },
             AdapterFactory(schema: localSchema) { configuration, environment in
                 let root = try configuration.string("root") ?? environment.dataDirectory + "/files"

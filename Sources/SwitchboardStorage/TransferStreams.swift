@@ -1,10 +1,4 @@
-import AsyncHTTPClient
-import Crypto
-import Foundation
-import Logging
 import NIOCore
-import NIOHTTP1
-import NIOSSL
 import SwitchboardCore
 import Synchronization
 

@@ -1,6 +1,9 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
+import NIOHTTP1
 import SwitchboardCore
+import SwitchboardTesting
 import Testing
 
 @testable import SwitchboardStorage
@@ -249,6 +252,51 @@ import Testing
         #expect(signed.stringToSign == presigned.string_to_sign)
         #expect(signed.signature == presigned.signature)
         #expect(presigned.presigned_url?.contains("X-Amz-Signature=" + signed.signature) == true)
+    }
+
+    /// S3 signs through the transport's authenticator hook: the request as it goes out (its URL's encoded path
+    /// and query, its headers, the payload hash header) must sign to the published signatures, and headers the
+    /// transport adds (User-Agent, Content-Length) must stay out of the signature.
+    @Test func theAuthenticatorSignsTheS3ExamplesAsSent() async throws {
+        let examples = try Self.s3Examples()
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let date = try #require(formatter.date(from: examples.timestamp))
+        let signer = SigV4Signer(
+            credentials: .init(
+                accessKey: examples.credentials.access_key_id,
+                secretKey: examples.credentials.secret_access_key
+            ),
+            region: examples.region,
+            service: examples.service,
+            normalizePath: false,
+            signsPayloadHeader: true
+        )
+        let authenticator = SigV4Authenticator(signer: signer, clock: TestClock(wallOrigin: date))
+        for example in examples.header_auth_examples {
+            let host = try #require(example.signed_headers_in_request["host"])
+            let query = example.canonical_query.isEmpty ? "" : "?" + example.canonical_query
+            var request = HTTPClientRequest(url: "https://\(host)\(example.canonical_uri)\(query)")
+            request.method = HTTPMethod(rawValue: example.method)
+            request.headers.add(name: "User-Agent", value: "switchboard/test")
+            request.headers.add(name: "Content-Length", value: "0")
+            for (name, value) in example.signed_headers_in_request where name != "host" && name != "x-amz-date" {
+                request.headers.add(name: name, value: value)
+            }
+            if request.headers.first(name: "x-amz-content-sha256") == nil {
+                request.headers.add(name: "x-amz-content-sha256", value: example.payload_sha256)
+            }
+            _ = try await authenticator.authorize(&request, deadline: nil)
+            let authorization = try #require(request.headers.first(name: "Authorization"), "\(example.name)")
+            #expect(authorization.hasSuffix("Signature=" + example.signature), "\(example.name): \(authorization)")
+            #expect(!authorization.contains("user-agent") && !authorization.contains("content-length"))
+            #expect(request.headers.first(name: "Host") == host)
+            #expect(request.headers.first(name: "X-Amz-Date") == examples.timestamp)
+        }
+        #expect(SigV4Authenticator.split("http://127.0.0.1:8333") == ("127.0.0.1:8333", "/", ""))
+        #expect(SigV4Authenticator.split("http://h/b/k%20x?a=1&b=") == ("h", "/b/k%20x", "a=1&b="))
+        #expect(authenticator.secretValues == [examples.credentials.secret_access_key])
     }
 
     @Test func keysAreEncodedOnceAndSlashesKept() {

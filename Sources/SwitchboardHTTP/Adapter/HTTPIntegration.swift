@@ -106,7 +106,7 @@ public struct HTTPIntegration: Integration {
             headers.append(("Accept", "application/json, */*;q=0.5"))
         }
         let response = try await transport.send(
-            TransportRequest(method: method, url: url, headers: headers, body: body),
+            TransportRequest(method: method, url: url, headers: headers, body: body.map(TransportBody.init)),
             settings: settings,
             authenticator: authenticator,
             logger: context.logger(enabledAt: .trace),

@@ -41,7 +41,12 @@ struct TokenEndpoint: Sendable {
         }
         if let secret = settings.clientSecret { secrets.append(secret.reveal()) }
         let body = form.map { Self.formEncode($0.0) + "=" + Self.formEncode($0.1) }.joined(separator: "&")
-        let request = TransportRequest(method: "POST", url: tokenURI, headers: headers, body: Data(body.utf8))
+        let request = TransportRequest(
+            method: "POST",
+            url: tokenURI,
+            headers: headers,
+            body: TransportBody(Data(body.utf8))
+        )
         let response: TransportResponse
         do {
             response = try await transport.send(

@@ -8,41 +8,6 @@ import NIOSSL
 import SwitchboardCore
 import Synchronization
 
-/// A request, before credentials are added.
-public struct TransportRequest: Sendable {
-    /// The method (`GET`, `POST`, ...).
-    public var method: String
-    /// The absolute URL.
-    public var url: String
-    /// Headers, in order.
-    public var headers: [(String, String)]
-    /// The body, if any.
-    public var body: Data?
-
-    /// Creates a request.
-    public init(method: String, url: String, headers: [(String, String)] = [], body: Data? = nil) {
-        self.method = method.uppercased()
-        self.url = url
-        self.headers = headers
-        self.body = body
-    }
-}
-
-/// A response with its body read into memory.
-public struct TransportResponse: Sendable {
-    /// The status code.
-    public var status: Int
-    /// Headers, in order.
-    public var headers: [(String, String)]
-    /// The body.
-    public var body: Data
-
-    /// The first header named `name` (case-insensitive, ASCII).
-    public func header(_ name: String) -> String? {
-        headers.first { asciiCaseInsensitiveEquals($0.0, name) }?.1
-    }
-}
-
 /// The HTTP transport every HTTP-based adapter of a process shares: AsyncHTTPClient's pooled connections, one
 /// client per distinct timeout setting (usually one), TLS verification always on (per-request trust roots for a
 /// `ca_file`), HTTP/2 when the server offers it, redirects only where they are safe, status codes mapped to
@@ -123,8 +88,10 @@ public final class HTTPTransport: Sendable {
     // MARK: Sending
 
     /// Sends `request` with the service's settings and credentials, following safe redirects and refreshing
-    /// credentials once after a 401.
+    /// credentials once after a 401, and reads the body into memory (up to `max_body_bytes`).
     ///
+    /// - Parameter statusError: Maps a status ≥ 400 (its body read) to the error to throw, for services whose
+    ///   error bodies say more than the status (S3's XML codes); by default the status decides.
     /// - Throws: ``IntegrationError``: a status ≥ 400 as ``IntegrationError/status(_:message:retryAfter:)`` with
     ///   `Retry-After`, a truncated and redacted body snippet; connection failures classified by whether the
     ///   request can have been sent; `CancellationError` when cancelled.
@@ -133,8 +100,67 @@ public final class HTTPTransport: Sendable {
         settings: HTTPServiceSettings,
         authenticator: any Authenticator,
         logger: Logger? = nil,
-        deadline: Duration? = nil
+        deadline: Duration? = nil,
+        statusError: (@Sendable (TransportResponse) -> IntegrationError)? = nil
     ) async throws -> TransportResponse {
+        try await exchange(
+            request,
+            settings: settings,
+            authenticator: authenticator,
+            logger: logger,
+            deadline: deadline,
+            statusError: statusError
+        ) { response, method in
+            try await Self.collect(response, method: method, settings: settings)
+        }
+    }
+
+    /// Sends `request` as ``send(_:settings:authenticator:logger:deadline:)`` does, and hands a successful
+    /// response to `handle` with its body unread: `handle` streams it (into a file, through a parser) while the
+    /// connection is held, and the connection is released when `handle` returns. The request's deadline (the
+    /// call's, or `timeout_ms`) covers the body too.
+    ///
+    /// - Parameter statusError: Maps a status ≥ 400 (its body read, up to `max_body_bytes`) to the error to throw,
+    ///   for services whose error bodies say more than the status (S3's XML codes); by default the status decides.
+    /// - Throws: What `send` throws; a failure while `handle` reads the body is classified the same way.
+    public func stream<Result>(
+        _ request: TransportRequest,
+        settings: HTTPServiceSettings,
+        authenticator: any Authenticator,
+        logger: Logger? = nil,
+        deadline: Duration? = nil,
+        statusError: (@Sendable (TransportResponse) -> IntegrationError)? = nil,
+        _ handle: (TransportStreamingResponse) async throws -> Result
+    ) async throws -> Result {
+        try await exchange(
+            request,
+            settings: settings,
+            authenticator: authenticator,
+            logger: logger,
+            deadline: deadline,
+            statusError: statusError
+        ) { response, _ in
+            try await handle(
+                TransportStreamingResponse(
+                    status: Int(response.status.code),
+                    headers: response.headers.map { ($0.name, $0.value) },
+                    body: response.body
+                )
+            )
+        }
+    }
+
+    /// Buffered and streamed sends alike: credentials, header checks, redirects, the retry after a 401, status
+    /// errors, and one classification of every failure (by type, never by message text).
+    private func exchange<Result>(
+        _ request: TransportRequest,
+        settings: HTTPServiceSettings,
+        authenticator: any Authenticator,
+        logger: Logger?,
+        deadline: Duration?,
+        statusError: (@Sendable (TransportResponse) -> IntegrationError)?,
+        _ body: (HTTPClientResponse, HTTPMethod) async throws -> Result
+    ) async throws -> Result {
         let logger = logger ?? self.logger
         // The call's deadline, as a point in real time that every request of this send (redirects, the retry
         // after a 401, a token refresh) shares.
@@ -148,10 +174,10 @@ public final class HTTPTransport: Sendable {
             outgoing.headers.add(name: "User-Agent", value: settings.userAgent)
             for (name, value) in settings.headers { outgoing.headers.replaceOrAdd(name: name, value: value) }
             for (name, value) in request.headers { outgoing.headers.replaceOrAdd(name: name, value: value) }
-            if let body = request.body {
-                outgoing.body = .bytes(ByteBuffer(bytes: body))
-                if !outgoing.headers.contains(name: "Content-Length") {
-                    outgoing.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
+            if let requestBody = request.body {
+                outgoing.body = requestBody.makeBody()
+                if requestBody.isInMemory && !outgoing.headers.contains(name: "Content-Length") {
+                    outgoing.headers.replaceOrAdd(name: "Content-Length", value: String(requestBody.length))
                 }
             }
             if let caFile = settings.caFile { outgoing.tlsConfiguration = try tlsConfiguration(caFile: caFile) }
@@ -175,120 +201,148 @@ public final class HTTPTransport: Sendable {
                     "http.url": .string(Self.redactedURL(outgoing.url, settings, authenticator)),
                 ]
             )
-            let response = try await execute(outgoing, settings: settings, callDeadline: callDeadline)
+            let requestDeadline = settings.requestTimeout.map {
+                NIODeadline.now() + .nanoseconds(Int64($0.seconds * 1e9))
+            }
+            let classify = { (error: any Error) -> any Error in
+                Self.classify(error, settings: settings, callDeadline: callDeadline, requestDeadline: requestDeadline)
+            }
+            let effective: NIODeadline
+            switch (requestDeadline, callDeadline) {
+            case (let a?, let b?): effective = min(a, b)
+            case (let a?, nil), (nil, let a?): effective = a
+            case (nil, nil): effective = NIODeadline.now() + .hours(24)
+            }
+            let response: HTTPClientResponse
+            do {
+                response = try await client(for: settings).execute(outgoing, deadline: effective)
+            } catch {
+                throw classify(error)
+            }
+            let status = Int(response.status.code)
 
-            if response.status == 401 && !refreshed && authenticator.canRefresh {
+            if status == 401 && !refreshed && authenticator.canRefresh {
                 refreshed = true
                 if try await authenticator.refresh(afterRejecting: credential) {
                     logger.debug(
                         "credentials refreshed after 401",
                         metadata: [LogKey.service: .string(settings.service)]
                     )
+                    _ = try? await response.body.collect(upTo: settings.maximumBodySize)
                     continue
                 }
             }
-            if [301, 302, 303, 307, 308].contains(response.status), settings.followRedirects,
-                let location = response.header("Location")
+            if [301, 302, 303, 307, 308].contains(status), settings.followRedirects,
+                let location = response.headers.first(name: "Location")
             {
+                _ = try? await response.body.collect(upTo: settings.maximumBodySize)
+                request = try Self.redirected(request, status: status, location: location, authenticator: authenticator)
                 redirects += 1
                 guard redirects <= 5 else {
-                    throw IntegrationError(
-                        code: .serviceError,
-                        message: "more than 5 redirects",
-                        status: response.status
-                    )
-                }
-                guard let target = URL(string: location, relativeTo: URL(string: request.url))?.absoluteURL,
-                    let host = target.host, let scheme = target.scheme?.lowercased()
-                else {
-                    throw IntegrationError(
-                        code: .serviceError,
-                        message: "redirect to an invalid URL",
-                        status: response.status
-                    )
-                }
-                let targetOrigin = HTTPServiceSettings.origin(scheme: scheme, host: host, port: target.port)
-                let currentOrigin = Self.origin(of: request.url)
-                if targetOrigin != currentOrigin && authenticator.sendsCredentials {
-                    throw IntegrationError(
-                        code: .serviceError,
-                        message:
-                            "redirect to another host (\(targetOrigin)) refused: credentials are only sent to \(currentOrigin)",
-                        status: response.status
-                    )
-                }
-                if targetOrigin != currentOrigin && !scheme.hasPrefix("http") {
-                    throw IntegrationError(
-                        code: .serviceError,
-                        message: "redirect to a non-HTTP URL refused",
-                        status: response.status
-                    )
-                }
-                request.url = target.absoluteString
-                if response.status == 303
-                    || ((response.status == 301 || response.status == 302) && request.method == "POST")
-                {
-                    request.method = request.method == "HEAD" ? "HEAD" : "GET"
-                    request.body = nil
-                    request.headers.removeAll { asciiCaseInsensitiveEquals($0.0, "Content-Type") }
+                    throw IntegrationError(code: .serviceError, message: "more than 5 redirects", status: status)
                 }
                 continue
             }
-            if response.status >= 400 {
-                throw Self.statusError(response, settings: settings, authenticator: authenticator)
+            if status >= 400 {
+                let buffered: TransportResponse
+                do {
+                    buffered = try await Self.collect(response, method: outgoing.method, settings: settings)
+                } catch {
+                    throw classify(error)
+                }
+                throw statusError?(buffered)
+                    ?? Self.statusError(buffered, settings: settings, authenticator: authenticator)
             }
-            return response
+            do {
+                return try await body(response, outgoing.method)
+            } catch {
+                throw classify(error)
+            }
         }
     }
 
-    private func execute(
-        _ request: HTTPClientRequest,
-        settings: HTTPServiceSettings,
-        callDeadline: NIODeadline?
-    ) async throws -> TransportResponse {
-        let requestDeadline = settings.requestTimeout.map { NIODeadline.now() + .nanoseconds(Int64($0.seconds * 1e9)) }
-        let deadline: NIODeadline
-        switch (requestDeadline, callDeadline) {
-        case (let a?, let b?): deadline = min(a, b)
-        case (let a?, nil), (nil, let a?): deadline = a
-        case (nil, nil): deadline = NIODeadline.now() + .hours(24)
+    /// The request a redirect asks for, or the reason it is refused.
+    private static func redirected(
+        _ request: TransportRequest,
+        status: Int,
+        location: String,
+        authenticator: any Authenticator
+    ) throws -> TransportRequest {
+        guard let target = URL(string: location, relativeTo: URL(string: request.url))?.absoluteURL,
+            let host = target.host, let scheme = target.scheme?.lowercased()
+        else {
+            throw IntegrationError(code: .serviceError, message: "redirect to an invalid URL", status: status)
         }
-        do {
-            let response = try await client(for: settings).execute(request, deadline: deadline)
-            var body = Data()
-            if request.method != .HEAD {
-                do {
-                    let buffer = try await response.body.collect(upTo: settings.maximumBodySize)
-                    body = Data(buffer.readableBytesView)
-                } catch is NIOTooManyBytesError {
-                    throw IntegrationError(
-                        code: .serviceError,
-                        message:
-                            "response body is larger than the \(settings.maximumBodySize / 1024) KiB limit (max_body_bytes)",
-                        transience: .never,
-                        status: Int(response.status.code)
-                    )
-                }
-            }
-            return TransportResponse(
-                status: Int(response.status.code),
-                headers: response.headers.map { ($0.name, $0.value) },
-                body: body
-            )
-        } catch let error as IntegrationError {
-            throw error
-        } catch let error as HTTPClientError
-            where error == .deadlineExceeded && callDeadline != nil
-            && (requestDeadline == nil || callDeadline! <= requestDeadline!)
-        {
+        let targetOrigin = HTTPServiceSettings.origin(scheme: scheme, host: host, port: target.port)
+        let currentOrigin = Self.origin(of: request.url)
+        if targetOrigin != currentOrigin && authenticator.sendsCredentials {
             throw IntegrationError(
+                code: .serviceError,
+                message:
+                    "redirect to another host (\(targetOrigin)) refused: credentials are only sent to \(currentOrigin)",
+                status: status
+            )
+        }
+        if targetOrigin != currentOrigin && !scheme.hasPrefix("http") {
+            throw IntegrationError(code: .serviceError, message: "redirect to a non-HTTP URL refused", status: status)
+        }
+        var request = request
+        request.url = target.absoluteString
+        if status == 303 || ((status == 301 || status == 302) && request.method == "POST") {
+            request.method = request.method == "HEAD" ? "HEAD" : "GET"
+            request.body = nil
+            request.headers.removeAll { asciiCaseInsensitiveEquals($0.0, "Content-Type") }
+        }
+        return request
+    }
+
+    /// The response with its body read, within `max_body_bytes`.
+    private static func collect(
+        _ response: HTTPClientResponse,
+        method: HTTPMethod,
+        settings: HTTPServiceSettings
+    ) async throws -> TransportResponse {
+        var body = Data()
+        if method != .HEAD {
+            do {
+                let buffer = try await response.body.collect(upTo: settings.maximumBodySize)
+                body = Data(buffer.readableBytesView)
+            } catch is NIOTooManyBytesError {
+                throw IntegrationError(
+                    code: .serviceError,
+                    message:
+                        "response body is larger than the \(settings.maximumBodySize / 1024) KiB limit (max_body_bytes)",
+                    transience: .never,
+                    status: Int(response.status.code)
+                )
+            }
+        }
+        return TransportResponse(
+            status: Int(response.status.code),
+            headers: response.headers.map { ($0.name, $0.value) },
+            body: body
+        )
+    }
+
+    /// An error of one request, as the retry policy needs it: our own errors unchanged, the call's deadline
+    /// as `deadline_exceeded`, everything else by ``map(_:settings:)``.
+    private static func classify(
+        _ error: any Error,
+        settings: HTTPServiceSettings,
+        callDeadline: NIODeadline?,
+        requestDeadline: NIODeadline?
+    ) -> any Error {
+        if error is IntegrationError { return error }
+        if let error = error as? HTTPClientError, error == .deadlineExceeded, let callDeadline,
+            requestDeadline == nil || callDeadline <= requestDeadline!
+        {
+            return IntegrationError(
                 code: .deadlineExceeded,
                 message: "the call's deadline passed before \(settings.origin) answered",
                 transience: .never
             )
-        } catch {
-            throw Self.map(error, settings: settings)
         }
+        return map(error, settings: settings)
     }
 
     /// Classifies a transport failure for the retry policy.
@@ -324,8 +378,11 @@ public final class HTTPTransport: Sendable {
                 return IntegrationError.connectionFailed("HTTP failure talking to \(target): \(error.shortText)")
             }
         }
-        if error is NIOConnectionError || error is ChannelError && "\(error)".contains("connect") {
+        if error is NIOConnectionError {
             return IntegrationError.connectionFailed("could not connect to \(target)", sent: false)
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return IntegrationError.connectionFailed("could not connect to \(target) (timed out)", sent: false)
         }
         if error is NIOSSLError || error is BoringSSLError {
             return IntegrationError(
