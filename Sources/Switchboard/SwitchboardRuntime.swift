@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardDatabase
 import SwitchboardHTTP
@@ -60,12 +61,17 @@ public final class SwitchboardRuntime: Sendable {
         )
     }
 
-    private init(
+    /// Builds the runtime for `configuration`: every configured and embedded service registered, nothing
+    /// connected yet. Prefer ``withRuntime(configuration:dataDirectory:logger:environment:extra:_:)``; a server
+    /// runs the runtime as a `Service` in its `ServiceGroup` instead, and makes calls while ``run()`` runs.
+    ///
+    /// - Throws: ``IntegrationError`` `invalidConfiguration` when a configured service cannot be built.
+    public init(
         configuration: Configuration,
         dataDirectory: String,
-        logger: Logger,
-        environment: [String: String],
-        extra: [AdapterFamily]
+        logger: Logger = Logger(label: "switchboard", factory: { _ in SwiftLogNoOpLogHandler() }),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        extra: [AdapterFamily] = []
     ) throws {
         let manager = IntegrationManager(logger: logger)
         // Nothing opens a connection before its first call: a database-only run builds no HTTP client.
@@ -110,7 +116,7 @@ public final class SwitchboardRuntime: Sendable {
         )
         let result: Result
         do {
-            result = try await body(runtime)
+            result = try await runtime.manager.withBackgroundWork { try await body(runtime) }
         } catch {
             await runtime.shutdown()
             throw error
@@ -119,8 +125,25 @@ public final class SwitchboardRuntime: Sendable {
         return result
     }
 
-    private func shutdown() async {
+    /// Shuts the adapters down, then the transport. Safe to call more than once.
+    func shutdown() async {
         try? await manager.shutdown()
         try? await http.transport.shutdown()
+    }
+}
+
+extension SwitchboardRuntime: Service {
+    /// Runs the adapters' background work (the PostgreSQL pool's run loop) until the service group shuts down
+    /// gracefully or the task is cancelled, then shuts the runtime down: the runtime's life as one `Service`
+    /// of `switchboard serve`'s `ServiceGroup`.
+    public func run() async throws {
+        do {
+            try await manager.withBackgroundWork {
+                try await gracefulShutdown()
+            }
+        } catch is CancellationError {
+            // Cancelled rather than shut down gracefully: the same clean shutdown follows.
+        }
+        await shutdown()
     }
 }

@@ -25,6 +25,12 @@ public struct DatabaseIntegration: Integration {
 
     public func shutdown() async throws { await engine.shutdown() }
 
+    /// A pooled engine's run loop (PostgreSQL's), run by the manager's background work.
+    public func run() async { await engine.runLoop() }
+
+    /// A pooled engine serves calls only while its run loop runs.
+    public var needsBackgroundWork: Bool { engine.pooled }
+
     /// PostgreSQL's pool queues calls for its `max_connections` connections itself.
     public var poolsConnections: Bool { engine.pooled }
 

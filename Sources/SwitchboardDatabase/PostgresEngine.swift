@@ -12,7 +12,7 @@ final class PostgresEngine: SQLEngine {
     let dialect = SQLDialect.postgres
     let pooled = true
     private let client: PostgresClient
-    private let runner: Task<Void, Never>
+    private let loop = BackgroundLoop()
     private let logger: Logger
     private let settings: Settings
     private let verified = Mutex(false)
@@ -65,13 +65,16 @@ final class PostgresEngine: SQLEngine {
         self.client = client
         self.logger = logger
         self.settings = settings
-        // The pool needs its run loop; the server issue moves it into the process's ServiceGroup.
-        runner = Task { await client.run() }
+    }
+
+    /// The pool's run loop, run by the manager's background work (the runtime's service) until shutdown.
+    func runLoop() async {
+        let client = self.client
+        await loop.run { await client.run() }
     }
 
     func shutdown() async {
-        runner.cancel()
-        _ = await runner.value
+        await loop.stop()
     }
 
     /// The TLS settings for `tls: require | prefer`, or `nil` for `disable`. As libpq's sslmode=prefer, `prefer`

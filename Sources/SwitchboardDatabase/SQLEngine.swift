@@ -85,8 +85,15 @@ protocol SQLEngine: Sendable {
     func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
     /// The columns of `table`, or `nil` when the table does not exist.
     func columns(of table: TableName) async throws -> [ColumnInfo]?
+    /// The engine's background loop (a pool's), until its task is cancelled or ``shutdown()``.
+    func runLoop() async
     /// Closes connections.
     func shutdown() async
+}
+
+extension SQLEngine {
+    /// Default: no background loop.
+    func runLoop() async {}
 }
 
 /// Statements inside a transaction.

@@ -1,40 +1,9 @@
 import Foundation
 import Switchboard
 import SwitchboardCore
+import SwitchboardTesting
 
-/// A temporary directory for one test, removed when the value is dropped.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "switchboard-test-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    @discardableResult
-    func write(_ name: String, _ text: String, mode: Int = 0o600) -> String {
-        let file = path + "/" + name
-        _ = FileManager.default.createFile(
-            atPath: file,
-            contents: Data(text.utf8),
-            attributes: [.posixPermissions: mode]
-        )
-        return file
-    }
-
-    @discardableResult
-    func write(_ name: String, data: Data, mode: Int = 0o600) -> String {
-        let file = path + "/" + name
-        _ = FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: mode])
-        return file
-    }
-
-    func read(_ name: String) -> String {
-        String(decoding: FileManager.default.contents(atPath: path + "/" + name)!, as: UTF8.self)
-    }
-
+extension TemporaryDirectory {
     /// Copies the seed's five configuration files here, owner-only.
     func copySeedFiles(mode: Int = 0o600) {
         for name in Fixtures.seedFiles {

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCore
+import SwitchboardTesting
 import Testing
 
 @Suite struct ConfigurationLoaderTests {

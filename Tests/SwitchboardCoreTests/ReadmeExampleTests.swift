@@ -1,5 +1,6 @@
 import Foundation
 import Switchboard
+import SwitchboardTesting
 import Testing
 
 /// The README's library example, as written there.

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import SwitchboardCore
 import SwitchboardHTTP
+import SwitchboardTesting
 import Synchronization
 import Testing
 
@@ -16,6 +17,7 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
 
     var testDescription: String { rawValue }
 
+    /// A scratch directory, kept until the process ends (the harness removes its own).
     static func scratch() throws -> String {
         let directory = NSTemporaryDirectory() + "switchboard-files-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -33,44 +35,36 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
         return environment
     }
 
-    /// A manager with the service `files`, through the configuration loader as a user would write it.
-    func manager(prefix: String, extra: String = "") throws -> (IntegrationManager, String) {
-        let directory = try Self.scratch()
-        var environment = ProcessInfo.processInfo.environment
-        let yaml: String
-        switch self {
-        case .local:
-            yaml = "files:\n  type: local\n  root: \(directory)/root\n"
-        case .s3:
-            environment = try Self.s3Environment()
-            yaml = """
-                files:
-                  type: s3
-                  bucket: ${S3_BUCKET}
-                  region: ${S3_REGION}
-                  access_key: ${S3_ACCESS_KEY}
-                  secret_key: ${S3_SECRET_KEY}
-                  endpoint: ${S3_ENDPOINT}
-                \(extra)
-                """
-        }
-        let file = directory + "/switchboard.yaml"
-        _ = FileManager.default.createFile(
-            atPath: file,
-            contents: Data(yaml.utf8),
-            attributes: [.posixPermissions: 0o600]
+    /// Runs `body` with the service `files` on this backend, configured as a user writes it.
+    func withManager<Result>(
+        prefix: String,
+        extra: String = "",
+        _ body: (IntegrationManager, String) async throws -> Result
+    ) async throws -> Result {
+        let environment = self == .s3 ? try Self.s3Environment() : ProcessInfo.processInfo.environment
+        return try await ServiceHarness.withServices(
+            [StorageAdapters.family()],
+            yaml: { directory in
+                switch self {
+                case .local:
+                    "files:\n  type: local\n  root: \(directory)/root\n"
+                case .s3:
+                    """
+                    files:
+                      type: s3
+                      bucket: ${S3_BUCKET}
+                      region: ${S3_REGION}
+                      access_key: ${S3_ACCESS_KEY}
+                      secret_key: ${S3_SECRET_KEY}
+                      endpoint: ${S3_ENDPOINT}
+                    \(extra)
+                    """
+                }
+            },
+            environment: environment,
+            prefix: "files-\(prefix)",
+            body
         )
-        let manager = IntegrationManager()
-        try manager.bootstrap(
-            configuration: try ConfigurationLoader(
-                registry: SchemaRegistry(families: [StorageAdapters.family()]),
-                environment: environment
-            ).load(path: file),
-            factories: StorageAdapters.factories(),
-            embedded: [],
-            environment: AdapterEnvironment(dataDirectory: directory)
-        )
-        return (manager, directory)
     }
 }
 
@@ -83,149 +77,151 @@ enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
 
     @Test(arguments: StorageBackend.allCases)
     func everyOperationRoundTripsOddKeysExactly(_ backend: StorageBackend) async throws {
-        let (manager, directory) = try backend.manager(prefix: "rt")
-        defer { Task { try? await manager.shutdown() } }
-        let folder = "conformance-\(UUID().uuidString.prefix(8))"
-        let content = Data("Quarterly numbers: 42\n".utf8)
-        try content.write(to: URL(fileURLWithPath: directory + "/report.txt"))
-        try Data().write(to: URL(fileURLWithPath: directory + "/empty.txt"))
-        let odd = "\(folder)/sub dir/Q3 plan + ünïcødé ሴ (final).txt"
+        try await backend.withManager(prefix: "rt") { manager, directory in
+            let folder = "conformance-\(UUID().uuidString.prefix(8))"
+            let content = Data("Quarterly numbers: 42\n".utf8)
+            try content.write(to: URL(fileURLWithPath: directory + "/report.txt"))
+            try Data().write(to: URL(fileURLWithPath: directory + "/empty.txt"))
+            let odd = "\(folder)/sub dir/Q3 plan + ünïcødé ሴ (final).txt"
 
-        let stored = try await call(
-            manager,
-            "upload_file",
-            ["file_path": .string(directory + "/report.txt"), "destination": .string(odd)]
-        )
-        #expect(stored["file_id"]?.stringValue == odd)
-        #expect(stored["size"]?.intValue == content.count)
-        #expect(stored["etag"]?.stringValue == Self.md5(content))
-        let empty = try await call(
-            manager,
-            "upload_file",
-            ["file_path": .string(directory + "/empty.txt"), "destination": .string("\(folder)/empty.txt")]
-        )
-        #expect(empty["size"]?.intValue == 0)
+            let stored = try await call(
+                manager,
+                "upload_file",
+                ["file_path": .string(directory + "/report.txt"), "destination": .string(odd)]
+            )
+            #expect(stored["file_id"]?.stringValue == odd)
+            #expect(stored["size"]?.intValue == content.count)
+            #expect(stored["etag"]?.stringValue == Self.md5(content))
+            let empty = try await call(
+                manager,
+                "upload_file",
+                ["file_path": .string(directory + "/empty.txt"), "destination": .string("\(folder)/empty.txt")]
+            )
+            #expect(empty["size"]?.intValue == 0)
 
-        // The folder lists the file directly in it and the sub-folder; `folder` without a slash is a folder.
-        let top = try await call(manager, "list_files", ["folder": .string(folder)])
-        #expect(top["files"]?.arrayValue?.compactMap { $0["file_id"]?.stringValue } == ["\(folder)/empty.txt"])
-        #expect(top["folders"]?.arrayValue?.compactMap(\.stringValue) == ["\(folder)/sub dir/"])
-        let sub = try await call(manager, "list_files", ["folder": .string("\(folder)/sub dir/")])
-        #expect(sub["files"]?.arrayValue?.first?["file_id"]?.stringValue == odd)
-        #expect(sub["files"]?.arrayValue?.first?["size"]?.intValue == content.count)
-        let root = try await call(manager, "list_files", [:])
-        #expect(root["folders"]?.arrayValue?.contains(.string(folder + "/")) == true)
+            // The folder lists the file directly in it and the sub-folder; `folder` without a slash is a folder.
+            let top = try await call(manager, "list_files", ["folder": .string(folder)])
+            #expect(top["files"]?.arrayValue?.compactMap { $0["file_id"]?.stringValue } == ["\(folder)/empty.txt"])
+            #expect(top["folders"]?.arrayValue?.compactMap(\.stringValue) == ["\(folder)/sub dir/"])
+            let sub = try await call(manager, "list_files", ["folder": .string("\(folder)/sub dir/")])
+            #expect(sub["files"]?.arrayValue?.first?["file_id"]?.stringValue == odd)
+            #expect(sub["files"]?.arrayValue?.first?["size"]?.intValue == content.count)
+            let root = try await call(manager, "list_files", [:])
+            #expect(root["folders"]?.arrayValue?.contains(.string(folder + "/")) == true)
 
-        let head = try await call(manager, "head", ["file_id": .string(odd)])
-        #expect(head["size"]?.intValue == content.count)
-        #expect(head["etag"]?.stringValue == Self.md5(content))
-        #expect(head["content_type"]?.stringValue?.hasPrefix("text/plain") == true)
+            let head = try await call(manager, "head", ["file_id": .string(odd)])
+            #expect(head["size"]?.intValue == content.count)
+            #expect(head["etag"]?.stringValue == Self.md5(content))
+            #expect(head["content_type"]?.stringValue?.hasPrefix("text/plain") == true)
 
-        let downloaded = try await call(
-            manager,
-            "download_file",
-            ["file_id": .string(odd), "destination": .string(directory + "/back.txt")]
-        )
-        #expect(downloaded["size"]?.intValue == content.count)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/back.txt")) == content)
-        _ = try await call(
-            manager,
-            "download_file",
-            ["file_id": .string("\(folder)/empty.txt"), "destination": .string(directory + "/empty-back.txt")]
-        )
-        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/empty-back.txt")).isEmpty)
-        // Nothing temporary is left beside a download.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".part") }.isEmpty)
-
-        let copied = try await call(
-            manager,
-            "copy",
-            ["file_id": .string(odd), "destination": .string("\(folder)/copy.txt")]
-        )
-        #expect(copied["size"]?.intValue == content.count)
-        _ = try await call(manager, "delete_file", ["file_id": .string("\(folder)/copy.txt")])
-        let gone = await #expect(throws: IntegrationError.self) {
-            try await self.call(manager, "head", ["file_id": .string("\(folder)/copy.txt")])
-        }
-        #expect(gone?.code == .notFound)
-        let missing = await #expect(throws: IntegrationError.self) {
-            try await self.call(
+            let downloaded = try await call(
                 manager,
                 "download_file",
-                ["file_id": .string("\(folder)/nope.txt"), "destination": .string(directory + "/nope.txt")]
+                ["file_id": .string(odd), "destination": .string(directory + "/back.txt")]
             )
+            #expect(downloaded["size"]?.intValue == content.count)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/back.txt")) == content)
+            _ = try await call(
+                manager,
+                "download_file",
+                ["file_id": .string("\(folder)/empty.txt"), "destination": .string(directory + "/empty-back.txt")]
+            )
+            #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/empty-back.txt")).isEmpty)
+            // Nothing temporary is left beside a download.
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".part") }.isEmpty
+            )
+
+            let copied = try await call(
+                manager,
+                "copy",
+                ["file_id": .string(odd), "destination": .string("\(folder)/copy.txt")]
+            )
+            #expect(copied["size"]?.intValue == content.count)
+            _ = try await call(manager, "delete_file", ["file_id": .string("\(folder)/copy.txt")])
+            let gone = await #expect(throws: IntegrationError.self) {
+                try await self.call(manager, "head", ["file_id": .string("\(folder)/copy.txt")])
+            }
+            #expect(gone?.code == .notFound)
+            let missing = await #expect(throws: IntegrationError.self) {
+                try await self.call(
+                    manager,
+                    "download_file",
+                    ["file_id": .string("\(folder)/nope.txt"), "destination": .string(directory + "/nope.txt")]
+                )
+            }
+            #expect(missing?.code == .notFound)
+            #expect(missing?.message.contains("nope.txt") == true)
+            #expect(!FileManager.default.fileExists(atPath: directory + "/nope.txt"))
+            // Deleting what is not there is not an error, as in S3.
+            _ = try await call(manager, "delete_file", ["file_id": .string("\(folder)/copy.txt")])
         }
-        #expect(missing?.code == .notFound)
-        #expect(missing?.message.contains("nope.txt") == true)
-        #expect(!FileManager.default.fileExists(atPath: directory + "/nope.txt"))
-        // Deleting what is not there is not an error, as in S3.
-        _ = try await call(manager, "delete_file", ["file_id": .string("\(folder)/copy.txt")])
     }
 
     @Test(arguments: StorageBackend.allCases)
     func badLocalPathsNameThePath(_ backend: StorageBackend) async throws {
-        let (manager, directory) = try backend.manager(prefix: "bad")
-        defer { Task { try? await manager.shutdown() } }
-        let missing = await #expect(throws: IntegrationError.self) {
-            try await self.call(
+        try await backend.withManager(prefix: "bad") { manager, directory in
+            let missing = await #expect(throws: IntegrationError.self) {
+                try await self.call(
+                    manager,
+                    "upload_file",
+                    ["file_path": .string(directory + "/no-such.txt"), "destination": "x.txt"]
+                )
+            }
+            #expect(missing?.message.contains(directory + "/no-such.txt") == true)
+            try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/x.txt"))
+            _ = try await call(
                 manager,
                 "upload_file",
-                ["file_path": .string(directory + "/no-such.txt"), "destination": "x.txt"]
+                ["file_path": .string(directory + "/x.txt"), "destination": "bad-paths/x.txt"]
             )
-        }
-        #expect(missing?.message.contains(directory + "/no-such.txt") == true)
-        try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/x.txt"))
-        _ = try await call(
-            manager,
-            "upload_file",
-            ["file_path": .string(directory + "/x.txt"), "destination": "bad-paths/x.txt"]
-        )
-        let noDirectory = await #expect(throws: IntegrationError.self) {
-            try await self.call(
+            let noDirectory = await #expect(throws: IntegrationError.self) {
+                try await self.call(
+                    manager,
+                    "download_file",
+                    ["file_id": "bad-paths/x.txt", "destination": .string(directory + "/no/such/dir/x.txt")]
+                )
+            }
+            #expect(noDirectory?.message.contains(directory + "/no/such/dir") == true)
+            #expect(noDirectory?.code == .invalidInput)
+            // A directory as destination receives the object under its own name.
+            let intoDirectory = try await call(
                 manager,
                 "download_file",
-                ["file_id": "bad-paths/x.txt", "destination": .string(directory + "/no/such/dir/x.txt")]
+                ["file_id": "bad-paths/x.txt", "destination": .string(directory + "/")]
             )
+            #expect(intoDirectory["path"]?.stringValue?.hasSuffix("/x.txt") == true)
         }
-        #expect(noDirectory?.message.contains(directory + "/no/such/dir") == true)
-        #expect(noDirectory?.code == .invalidInput)
-        // A directory as destination receives the object under its own name.
-        let intoDirectory = try await call(
-            manager,
-            "download_file",
-            ["file_id": "bad-paths/x.txt", "destination": .string(directory + "/")]
-        )
-        #expect(intoDirectory["path"]?.stringValue?.hasSuffix("/x.txt") == true)
     }
 
     @Test(arguments: StorageBackend.allCases)
     func presignedURLsWorkWithoutCredentials(_ backend: StorageBackend) async throws {
-        let (manager, directory) = try backend.manager(prefix: "presign")
-        defer { Task { try? await manager.shutdown() } }
-        try Data("shared".utf8).write(to: URL(fileURLWithPath: directory + "/s.txt"))
-        let key = "presign/\(UUID().uuidString.prefix(8)) s+t.txt"
-        _ = try await call(
-            manager,
-            "upload_file",
-            ["file_path": .string(directory + "/s.txt"), "destination": .string(key)]
-        )
-        let get = try await call(manager, "presign", ["file_id": .string(key)])
-        let url = try #require(get["url"]?.stringValue)
-        #expect(get["expires_at"]?.stringValue != nil)
-        #expect(try Self.curl([url]) == "shared")
-        let put = try await call(
-            manager,
-            "presign",
-            ["file_id": .string(key + ".put"), "method": "PUT", "expires_in": 60]
-        )
-        try Data("uploaded by curl".utf8).write(to: URL(fileURLWithPath: directory + "/u.txt"))
-        _ = try Self.curl(["-T", directory + "/u.txt", try #require(put["url"]?.stringValue)])
-        _ = try await call(
-            manager,
-            "download_file",
-            ["file_id": .string(key + ".put"), "destination": .string(directory + "/u2.txt")]
-        )
-        #expect(try String(contentsOfFile: directory + "/u2.txt", encoding: .utf8) == "uploaded by curl")
+        try await backend.withManager(prefix: "presign") { manager, directory in
+            try Data("shared".utf8).write(to: URL(fileURLWithPath: directory + "/s.txt"))
+            let key = "presign/\(UUID().uuidString.prefix(8)) s+t.txt"
+            _ = try await call(
+                manager,
+                "upload_file",
+                ["file_path": .string(directory + "/s.txt"), "destination": .string(key)]
+            )
+            let get = try await call(manager, "presign", ["file_id": .string(key)])
+            let url = try #require(get["url"]?.stringValue)
+            #expect(get["expires_at"]?.stringValue != nil)
+            #expect(try Self.curl([url]) == "shared")
+            let put = try await call(
+                manager,
+                "presign",
+                ["file_id": .string(key + ".put"), "method": "PUT", "expires_in": 60]
+            )
+            try Data("uploaded by curl".utf8).write(to: URL(fileURLWithPath: directory + "/u.txt"))
+            _ = try Self.curl(["-T", directory + "/u.txt", try #require(put["url"]?.stringValue)])
+            _ = try await call(
+                manager,
+                "download_file",
+                ["file_id": .string(key + ".put"), "destination": .string(directory + "/u2.txt")]
+            )
+            #expect(try String(contentsOfFile: directory + "/u2.txt", encoding: .utf8) == "uploaded by curl")
+        }
     }
 
     static func curl(_ arguments: [String]) throws -> String {

@@ -45,6 +45,8 @@ public final class IntegrationManager: Sendable {
     }
 
     private let services = Mutex(Registry())
+    /// The adapters' background work (``Integration/run()``).
+    private let background = BackgroundWork()
     private let clock: any ResilienceClock
     /// Calls in flight per connection for adapters that pool their own connections
     /// (``Integration/poolsConnections``): one running, the rest queued in the pool.
@@ -106,6 +108,7 @@ public final class IntegrationManager: Sendable {
             }
             services.insert(entry)
         }
+        background.add(adapter)
     }
 
     /// The adapter registered under `name`.
@@ -150,6 +153,16 @@ public final class IntegrationManager: Sendable {
         if let firstError { throw firstError }
     }
 
+    // MARK: Background work
+
+    /// Runs `body` while every registered adapter's background work (``Integration/run()``: a connection pool's
+    /// run loop) runs beside it as child tasks, including that of adapters registered meanwhile; when `body`
+    /// returns or throws, the background work is cancelled and awaited. Calls to an adapter that needs
+    /// background work are refused outside it. `SwitchboardRuntime` wraps its whole life in this.
+    public func withBackgroundWork<Result>(_ body: () async throws -> Result) async throws -> Result {
+        try await background.whileRunning(body)
+    }
+
     // MARK: Calls
 
     /// Runs one operation of one service through the whole resilience pipeline.
@@ -177,6 +190,16 @@ public final class IntegrationManager: Sendable {
                 service: service,
                 operation: operation,
                 hint: "set enabled: true under integrations.\(service) to use it"
+            )
+        }
+        if entry.needsBackgroundWork && !background.isActive {
+            throw IntegrationError(
+                code: .internalError,
+                message: "\(service) needs the manager's background work (its connection pool) running",
+                service: service,
+                operation: operation,
+                hint:
+                    "make calls inside SwitchboardRuntime.withRuntime, or inside IntegrationManager.withBackgroundWork"
             )
         }
         guard let call = entry.operation(operation) else {
@@ -539,48 +562,4 @@ extension IntegrationError {
         copy.attempts = attempts
         return copy
     }
-}
-
-/// The services by name; a short list is scanned, since comparing small strings is cheaper than hashing them.
-struct Registry {
-    private(set) var entries: [String: ServiceEntry] = [:]
-    private var list: [ServiceEntry] = []
-
-    @inline(__always)
-    func entry(_ name: String) -> ServiceEntry? {
-        if list.count <= 16 {
-            for entry in list where entry.name == name { return entry }
-            return nil
-        }
-        return entries[name]
-    }
-
-    mutating func insert(_ entry: ServiceEntry) {
-        entries[entry.name] = entry
-        list.append(entry)
-    }
-
-    mutating func remove(_ name: String) -> ServiceEntry? {
-        list.removeAll { $0.name == name }
-        return entries.removeValue(forKey: name)
-    }
-}
-
-/// Carries a non-`Sendable` error's text across isolation boundaries.
-struct SendableErrorBox: Error, Sendable, CustomStringConvertible {
-    let description: String
-    init(_ error: any Error) { description = String(describing: error) }
-}
-
-/// The attempts and last error of a call, read when its deadline passes.
-final class AttemptLog: Sendable {
-    private let state = Mutex<(Int, (any Error & Sendable)?)>((0, nil))
-
-    func record(attempt: Int, error: any Error) {
-        let sendable: any Error & Sendable =
-            (error as? IntegrationError).map { $0 as any Error & Sendable } ?? SendableErrorBox(error)
-        state.withLock { $0 = (attempt, sendable) }
-    }
-
-    var snapshot: (Int, (any Error & Sendable)?) { state.withLock { $0 } }
 }

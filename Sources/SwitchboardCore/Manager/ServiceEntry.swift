@@ -40,6 +40,8 @@ final class ServiceEntry: Sendable {
     let breaker: CircuitBreaker
     let bulkhead: Bulkhead
     let adapterEnforcesDeadline: Bool
+    /// Whether calls need the manager's background work running (``Integration/needsBackgroundWork``).
+    let needsBackgroundWork: Bool
     private let errorCounters = Mutex<[String: Counter]>([:])
 
     private let metrics: any MetricsFactory
@@ -75,6 +77,7 @@ final class ServiceEntry: Sendable {
         let perConnection = adapter.poolsConnections ? IntegrationManager.queuedCallsPerConnection : 1
         self.bulkhead = Bulkhead(maximum: max(1, policy.maxConnections) * perConnection)
         self.adapterEnforcesDeadline = adapter.enforcesDeadline && policy.attemptTimeout == nil
+        self.needsBackgroundWork = adapter.needsBackgroundWork
         let gauge = Gauge(label: MetricName.breakerState, dimensions: [(LogKey.service, name)], factory: metrics)
         gauge.record(CircuitState.closed.gaugeValue)
         let service = name

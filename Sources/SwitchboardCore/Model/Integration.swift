@@ -170,6 +170,14 @@ public protocol Integration: Sendable {
     /// Releases connections and other resources. Called once, when the manager shuts down or the adapter is
     /// removed.
     func shutdown() async throws
+    /// The adapter's background work while it serves calls, such as a connection pool's run loop. The manager
+    /// runs it as a child task inside ``IntegrationManager/withBackgroundWork(_:)`` (which
+    /// `SwitchboardRuntime` runs for its whole life); it returns when that task is cancelled or when
+    /// ``shutdown()`` is called. Default: none.
+    func run() async
+    /// Whether calls depend on ``run()`` running; the manager then refuses calls made outside its background
+    /// work with a message that says so, instead of letting them wait forever. Default `false`.
+    var needsBackgroundWork: Bool { get }
 }
 
 extension Integration {
@@ -181,4 +189,10 @@ extension Integration {
 
     /// Default: nothing to release.
     public func shutdown() async throws {}
+
+    /// Default: no background work.
+    public func run() async {}
+
+    /// Default: calls need no background work.
+    public var needsBackgroundWork: Bool { false }
 }
