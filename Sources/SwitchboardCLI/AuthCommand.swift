@@ -88,65 +88,16 @@ struct AuthCommand: AsyncParsableCommand {
         var globals: GlobalOptions
 
         func run() async throws {
-            let rows = try await globals.withRuntime { runtime -> [JSONValue] in
-                var rows: [JSONValue] = []
-                for service in runtime.configuration.services {
-                    guard service.node("auth_type") != nil || service.type == "google_calendar" else { continue }
-                    var row: [String: JSONValue] = ["service": .string(service.name)]
-                    let settings: HTTPServiceSettings
-                    do {
-                        settings = try HTTPAdapters.settings(for: service)
-                    } catch {
-                        row["state"] = .string("invalid: \(error)")
-                        rows.append(.object(row))
-                        continue
-                    }
-                    row["auth_type"] = .string(settings.authentication.typeName)
-                    if let oauth = settings.authentication.oauth2 {
-                        row["grant"] = .string(oauth.grant.rawValue)
-                        let stored = try? await runtime.http.tokenStore.load(service: service.name)
-                        if let stored {
-                            let fresh = stored.isFresh(at: Date(), margin: .zero)
-                            row["state"] = .string(
-                                fresh
-                                    ? "token valid"
-                                    : (stored.refreshToken != nil ? "token expired (will refresh)" : "token expired")
-                            )
-                            row["expires_at"] =
-                                stored.expiresAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null
-                            row["scopes"] = .array(stored.scopes.map { .string($0) })
-                            row["refresh_token"] = .bool(stored.refreshToken != nil)
-                        } else if oauth.refreshToken != nil {
-                            row["state"] = "no stored token (refresh_token configured)"
-                        } else if oauth.grant == .clientCredentials || oauth.grant == .jwtBearer {
-                            row["state"] = "no stored token (obtained on first call)"
-                        } else {
-                            row["state"] = .string("not logged in: run `switchboard auth login \(service.name)`")
-                        }
-                    } else {
-                        row["state"] = .string(
-                            settings.authentication.typeName == "none"
-                                ? "no credentials" : "static credentials configured"
-                        )
-                    }
-                    rows.append(.object(row))
-                }
-                return rows
+            let statuses = try await globals.withRuntime { runtime in
+                await runtime.http.credentialStatuses(of: runtime.configuration)
             }
             if json {
-                print(JSONValue.array(rows).jsonString())
+                print(JSONValue.array(statuses.map(\.json)).jsonString())
                 return
             }
-            if rows.isEmpty { print("No service with credentials is configured.") }
-            for row in rows {
-                var line = "\(row["service"]!.stringValue!): \(row["auth_type"]?.stringValue ?? "?")"
-                if let grant = row["grant"]?.stringValue { line += " (\(grant))" }
-                line += " — \(row["state"]?.stringValue ?? "")"
-                if let expires = row["expires_at"]?.stringValue { line += ", expires \(expires)" }
-                if let scopes = row["scopes"]?.arrayValue, !scopes.isEmpty {
-                    line += ", scopes: " + scopes.compactMap(\.stringValue).joined(separator: " ")
-                }
-                print(line)
+            if statuses.isEmpty { print("No service with credentials is configured.") }
+            for status in statuses {
+                print(status.line)
             }
         }
     }

@@ -140,5 +140,7 @@ final class LazySQLiteEngine: SQLEngine {
         try await open().transaction(body)
     }
     func columns(of table: TableName) async throws -> [ColumnInfo]? { try await open().columns(of: table) }
+    func resultColumns(of sql: String) async -> [ColumnInfo]? { try? await open().resultColumns(of: sql) }
+    func schemaMayHaveChanged() { engine.withLock { $0 }?.schemaMayHaveChanged() }
     func shutdown() async { await engine.withLock { $0 }?.shutdown() }
 }

@@ -210,9 +210,16 @@ public struct DatabaseIntegration: Integration {
         let text = SQLText(query)
         try text.check(field: "query", insideTransaction: false, allowAttach: allowsAttach)
         let (sql, binds) = try ParameterList.bind(query: query, params: input["params"], dialect: engine.dialect)
-        let result = try await engine.run(sql, binds)
+        var result = try await engine.run(sql, binds)
         // A read past max_rows changed nothing and is refused; a write has happened and is reported.
         if text.isReadOnly { try checkRowLimit(result) }
+        if !text.isReadOnly {
+            engine.schemaMayHaveChanged()
+        } else if !result.rows.isEmpty, let columns = await engine.resultColumns(of: sql) {
+            // SQLite's rows carry no declared types: give booleans, JSON and numerics back as select_records does.
+            let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            result.rows = result.rows.map { typed($0, columns: byName) }
+        }
         return output(of: result)
     }
 

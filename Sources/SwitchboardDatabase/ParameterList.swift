@@ -100,6 +100,31 @@ enum ParameterList {
         return used
     }
 
+    /// `sql` (as ``bind(query:params:dialect:field:)`` gives it for SQLite) with every `?` and `?N` placeholder
+    /// outside quotes and comments replaced by `NULL`: the statement's shape without its values.
+    static func nullingPlaceholders(in sql: String) -> String {
+        var out = ""
+        scan(sql) { piece, isCode in
+            guard isCode else {
+                out += piece
+                return
+            }
+            let chars = Array(piece)
+            var i = 0
+            while i < chars.count {
+                if chars[i] == "?" {
+                    out += "NULL"
+                    i += 1
+                    while i < chars.count, chars[i].isASCII, chars[i].isNumber { i += 1 }
+                } else {
+                    out.append(chars[i])
+                    i += 1
+                }
+            }
+        }
+        return out
+    }
+
     /// SQLite numbers `?NNN` placeholders; `$1` in a query written for PostgreSQL becomes `?1`.
     static func rewritePositional(_ query: String) -> String {
         var out = ""

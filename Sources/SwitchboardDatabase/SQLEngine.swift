@@ -85,6 +85,11 @@ protocol SQLEngine: Sendable {
     func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
     /// The columns of `table`, or `nil` when the table does not exist.
     func columns(of table: TableName) async throws -> [ColumnInfo]?
+    /// The declared types of a read's result columns, for an engine whose rows do not carry them (SQLite keeps
+    /// booleans as 0/1); `nil` when the rows are typed already or the statement cannot say.
+    func resultColumns(of sql: String) async -> [ColumnInfo]?
+    /// Forgets what ``resultColumns(of:)`` learnt, after a statement that may have changed the schema.
+    func schemaMayHaveChanged()
     /// The engine's background loop (a pool's), until its task is cancelled or ``shutdown()``.
     func runLoop() async
     /// Closes connections.
@@ -94,6 +99,10 @@ protocol SQLEngine: Sendable {
 extension SQLEngine {
     /// Default: no background loop.
     func runLoop() async {}
+    /// Default: the rows carry their types.
+    func resultColumns(of sql: String) async -> [ColumnInfo]? { nil }
+    /// Default: nothing learnt.
+    func schemaMayHaveChanged() {}
 }
 
 /// Statements inside a transaction.

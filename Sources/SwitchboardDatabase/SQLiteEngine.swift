@@ -16,6 +16,8 @@ final class SQLiteEngine: SQLEngine {
     let path: String
     /// Rows kept from one statement; one more than the adapter's `max_rows`, so it can tell.
     let maximumRows: Int
+    /// The declared result columns of reads seen before, by statement text.
+    private let resultTypes = Mutex<[String: [ColumnInfo]]>([:])
 
     static func open(path: String, busyTimeout: Int = 5000, maximumRows: Int = 10_001) async throws -> SQLiteEngine {
         let directory = (path as NSString).deletingLastPathComponent
@@ -87,6 +89,41 @@ final class SQLiteEngine: SQLEngine {
         try await gate.acquire()
         defer { gate.release() }
         return try await body()
+    }
+
+    /// The declared types of a read's result columns. SQLite tells them for a view, so the read becomes a
+    /// temporary view for a moment (its placeholders as NULL), whose table_info is read and which is dropped.
+    /// Learnt once per statement text; a statement SQLite cannot make a view of (PRAGMA, EXPLAIN) gives none.
+    func resultColumns(of sql: String) async -> [ColumnInfo]? {
+        if let known = resultTypes.withLock({ $0[sql] }) { return known.isEmpty ? nil : known }
+        let view = Identifier.quote("switchboard_result_" + UUID().uuidString.replacingOccurrences(of: "-", with: ""))
+        var statement = ParameterList.nullingPlaceholders(in: sql)
+        while let last = statement.last, last == ";" || last.isWhitespace { statement.removeLast() }
+        let columns: [ColumnInfo] =
+            (try? await serialized { () -> [ColumnInfo] in
+                _ = try await self.runUnlocked("CREATE TEMP VIEW \(view) AS \(statement)", [])
+                let info: StatementResult
+                do {
+                    info = try await self.runUnlocked("PRAGMA temp.table_info(\(view))", [])
+                } catch {
+                    _ = try? await self.runUnlocked("DROP VIEW temp.\(view)", [])
+                    throw error
+                }
+                _ = try? await self.runUnlocked("DROP VIEW temp.\(view)", [])
+                return info.rows.compactMap { row in
+                    guard let name = row["name"]?.stringValue else { return nil }
+                    return ColumnInfo(name: name, type: (row["type"]?.stringValue ?? "").lowercased())
+                }
+            }) ?? []
+        resultTypes.withLock { known in
+            if known.count >= 256 { known.removeAll() }
+            known[sql] = columns
+        }
+        return columns.isEmpty ? nil : columns
+    }
+
+    func schemaMayHaveChanged() {
+        resultTypes.withLock { $0.removeAll() }
     }
 
     private func totalChanges() async throws -> Int {

@@ -58,6 +58,64 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         try await manager.execute(service: "db", operation: operation, input: input)
     }
 
+    /// `execute_query` gives a row the same types `select_records` does, on SQLite too (which stores booleans as
+    /// 0/1): booleans as true/false, JSON as JSON, with or without parameters, and after the schema changes.
+    @Test(arguments: Backend.allCases)
+    func executeQueryTypesRowsAsSelectRecordsDoes(backend: Backend) async throws {
+        try await backend.withManager { manager, _ in
+            let table = Backend.table("typed")
+            try await backend.createPeople(table, on: manager)
+            _ = try await call(
+                manager,
+                "insert_record",
+                [
+                    "table": .string(table),
+                    "data": ["email": "a@example.com", "age": 1, "active": true, "meta": ["k": 1]],
+                ]
+            )
+            let selected = try await call(manager, "select_records", ["table": .string(table)])
+            let plain = try await call(
+                manager,
+                "execute_query",
+                ["query": .string("SELECT active, meta, age FROM \(table)")]
+            )
+            let row = plain["rows"]?.arrayValue?.first
+            #expect(row?["active"] == true, "\(String(describing: row))")
+            #expect(row?["active"] == selected["rows"]?.arrayValue?.first?["active"])
+            #expect(row?["meta"] == ["k": 1])
+            #expect(row?["age"] == 1, "an integer column stays an integer")
+            let bound = try await call(
+                manager,
+                "execute_query",
+                [
+                    "query": .string("SELECT active AS on_call, age + 1 AS next FROM \(table) WHERE email = $1"),
+                    "params": ["a@example.com"],
+                ]
+            )
+            #expect(bound["rows"]?.arrayValue?.first?["on_call"] == true)
+            #expect(bound["rows"]?.arrayValue?.first?["next"] == 2)
+            // A column added later is typed too.
+            _ = try await call(
+                manager,
+                "execute_query",
+                ["query": .string("ALTER TABLE \(table) ADD COLUMN vip BOOLEAN")]
+            )
+            _ = try await call(
+                manager,
+                "execute_query",
+                ["query": .string("UPDATE \(table) SET vip = $1"), "params": [false]]
+            )
+            let later = try await call(
+                manager,
+                "execute_query",
+                ["query": .string("SELECT active, meta, age FROM \(table)")]
+            )
+            #expect(later["rows"]?.arrayValue?.first?["active"] == true)
+            let vip = try await call(manager, "execute_query", ["query": .string("SELECT vip FROM \(table)")])
+            #expect(vip["rows"]?.arrayValue?.first?["vip"] == false)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func insertSelectUpdateDeleteKeepTypes(backend: Backend) async throws {
         try await backend.withManager { manager, _ in

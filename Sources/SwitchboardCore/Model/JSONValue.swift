@@ -1,11 +1,5 @@
 import Foundation
 
-/// The version of Switchboard, as the CLI's `--version` and the default `User-Agent` show it.
-public enum SwitchboardVersion {
-    /// The package version.
-    public static let current = "0.1.0"
-}
-
 /// A JSON document: the dynamic input and output of every integration operation.
 ///
 /// `JSONValue` is a wire format, so it is a public enum. Integers and floating-point numbers are kept apart so

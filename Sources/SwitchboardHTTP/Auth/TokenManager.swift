@@ -7,18 +7,18 @@ import Synchronization
 /// than `refresh_margin_s` of its life remains, runs a single refresh however many calls need one, persists
 /// rotated refresh tokens before handing the new access token out, and says to log in again when the grant fails.
 public final class TokenManager: Sendable {
-    private enum Step {
-        case ready(TokenSet)
-        case wait
-        case refresh(TokenSet?, loaded: Bool)
-    }
-
     private struct State {
         var tokens: TokenSet?
         var loaded = false
-        var refreshing = false
-        var waiters: [CheckedContinuation<TokenSet, any Error>] = []
         var refreshCount = 0
+        /// Refresh attempts that ended (in success or failure), and the last one's failure.
+        var attempts = 0
+        var lastFailure: (any Error)?
+
+        func fresh(at now: Date, margin: Duration) -> TokenSet? {
+            guard let tokens, loaded, tokens.isFresh(at: now, margin: margin) else { return nil }
+            return tokens
+        }
     }
 
     /// The service name.
@@ -29,6 +29,8 @@ public final class TokenManager: Sendable {
     private let clock: any ResilienceClock
     private let serviceAccount: ServiceAccountKey?
     private let state = Mutex(State())
+    /// One refresh at a time; the callers that need one wait here in order, and can be cancelled while waiting.
+    private let gate = Bulkhead(maximum: 1)
 
     /// Creates a manager. Reads the service-account key file now, so a bad file fails at startup.
     public init(
@@ -68,64 +70,42 @@ public final class TokenManager: Sendable {
     }
 
     /// A fresh access token, refreshing (once, for all callers) when needed.
+    ///
+    /// Callers that find the token stale queue on one gate: the first refreshes, the others then find the new
+    /// token, or share the refresh's failure rather than each trying again. A refresh whose caller was cancelled
+    /// is not shared: the next caller tries itself.
     public func token(deadline: Duration? = nil) async throws -> TokenSet {
-        while true {
-            let now = clock.wallTime
-            let margin = settings.refreshMargin
-            let step = state.withLock { state -> Step in
-                if let tokens = state.tokens, state.loaded, tokens.isFresh(at: now, margin: margin) {
-                    return .ready(tokens)
-                }
-                if state.refreshing { return .wait }
-                state.refreshing = true
-                return .refresh(state.tokens, loaded: state.loaded)
+        let margin = settings.refreshMargin
+        let (ready, seen) = state.withLock { ($0.fresh(at: clock.wallTime, margin: margin), $0.attempts) }
+        if let ready { return ready }
+        try await gate.acquire()
+        defer { gate.release() }
+        let now = clock.wallTime
+        let (fresh, current, loaded, attempts, failure) = state.withLock { state in
+            (state.fresh(at: now, margin: margin), state.tokens, state.loaded, state.attempts, state.lastFailure)
+        }
+        if let fresh { return fresh }
+        if attempts != seen, let failure { throw failure }
+        do {
+            let fresh = try await obtain(current: current, loaded: loaded, now: now, deadline: deadline)
+            state.withLock { state in
+                state.tokens = fresh
+                state.loaded = true
+                state.attempts += 1
+                state.lastFailure = nil
             }
-            switch step {
-            case .ready(let tokens):
-                return tokens
-            case .wait:
-                do {
-                    return try await withCheckedThrowingContinuation { continuation in
-                        let enqueued = state.withLock { state -> Bool in
-                            guard state.refreshing else { return false }
-                            state.waiters.append(continuation)
-                            return true
-                        }
-                        // The refresh ended between our look and now: look again.
-                        if !enqueued { continuation.resume(throwing: RetryTokenLookup()) }
-                    }
-                } catch is RetryTokenLookup {
-                    continue
-                } catch is CancellationError where !Task.isCancelled {
-                    continue  // the caller doing the refresh was cancelled, not us: try again
-                }
-            case .refresh(let current, let loaded):
-                do {
-                    let fresh = try await obtain(current: current, loaded: loaded, now: now, deadline: deadline)
-                    let waiters = state.withLock { state in
-                        state.tokens = fresh
-                        state.loaded = true
-                        state.refreshing = false
-                        defer { state.waiters.removeAll() }
-                        return state.waiters
-                    }
-                    for waiter in waiters { waiter.resume(returning: fresh) }
-                    return fresh
-                } catch {
-                    let waiters = state.withLock { state in
-                        state.refreshing = false
-                        state.loaded = true
-                        defer { state.waiters.removeAll() }
-                        return state.waiters
-                    }
-                    for waiter in waiters { waiter.resume(throwing: error) }
-                    throw error
-                }
+            return fresh
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            state.withLock { state in
+                state.loaded = true
+                state.attempts += 1
+                state.lastFailure = error
             }
+            throw error
         }
     }
-
-    private struct RetryTokenLookup: Error {}
 
     /// Marks `accessToken` as rejected (after a 401) so that the next call refreshes; the refresh token is kept.
     public func invalidate(accessToken: String?) {
