@@ -94,6 +94,16 @@ final class PostgresEngine: SQLEngine {
     /// Opens one direct connection before the pool's first use, so that refused credentials or an unreachable
     /// server are reported as such (the pool would keep retrying quietly until the call's deadline).
     private func verifyOnce() async throws {
+        if loop.hasEnded {
+            // A stopped pool never restarts: say so instead of postgres-nio's "pool shutdown".
+            throw IntegrationError(
+                code: .internalError,
+                message:
+                    "the PostgreSQL pool has stopped: the background work that ran it ended, and a pool does not restart",
+                transience: .never,
+                hint: "make every call inside one SwitchboardRuntime.withRuntime (or one withBackgroundWork)"
+            )
+        }
         if verified.withLock({ $0 }) { return }
         var tls: PostgresConnection.Configuration.TLS = .disable
         if let configuration = Self.tlsConfiguration(settings) {

@@ -450,6 +450,14 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
         #expect(error?.code == .internalError)
         #expect(error?.hint?.contains("withBackgroundWork") == true)
+        // Once the background work has ended, the pool has stopped for good: a later scope says so.
+        try await manager.withBackgroundWork {}
+        let stopped = await #expect(throws: IntegrationError.self) {
+            try await manager.withBackgroundWork {
+                try await manager.execute(service: "db", operation: "execute_query", input: ["query": "SELECT 1"])
+            }
+        }
+        #expect(stopped?.message.contains("the PostgreSQL pool has stopped") == true, "\(String(describing: stopped))")
         try await manager.shutdown()
     }
 }

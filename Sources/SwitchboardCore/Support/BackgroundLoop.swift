@@ -19,6 +19,9 @@ package final class BackgroundLoop: Sendable {
         (stopSignal, stopContinuation) = AsyncStream.makeStream(of: Void.self)
     }
 
+    /// Whether the loop has ended (or was stopped before it began): it will not run again.
+    package var hasEnded: Bool { state.withLock { $0.phase == .finished } }
+
     /// Runs `loop` until this task is cancelled or ``stop()`` is called; at once returns when it ran before or
     /// was stopped.
     package func run(_ loop: @escaping @Sendable () async -> Void) async {
