@@ -195,18 +195,9 @@ import Testing
         return try JSONDecoder().decode(S3Examples.self, from: Data(contentsOf: url))
     }
 
-    static func query(_ text: String) -> [(String, String)] {
-        text.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (
-                String(parts[0]).removingPercentEncoding!,
-                parts.count > 1 ? String(parts[1]).removingPercentEncoding! : ""
-            )
-        }
-    }
-
-    @Test func theS3HeaderExamplesSign() throws {
-        let examples = try Self.s3Examples()
+    /// The S3 worked examples, their signing time, and a signer with their credentials, region and service.
+    static func s3ExampleSigner() throws -> (S3Examples, Date, SigV4Signer) {
+        let examples = try s3Examples()
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -221,6 +212,21 @@ import Testing
             normalizePath: false,
             signsPayloadHeader: true
         )
+        return (examples, date, signer)
+    }
+
+    static func query(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (
+                String(parts[0]).removingPercentEncoding!,
+                parts.count > 1 ? String(parts[1]).removingPercentEncoding! : ""
+            )
+        }
+    }
+
+    @Test func theS3HeaderExamplesSign() throws {
+        let (examples, date, signer) = try Self.s3ExampleSigner()
         for example in examples.header_auth_examples {
             let headers = example.signed_headers_in_request.filter {
                 $0.key != "x-amz-date" && $0.key != "x-amz-content-sha256"
@@ -258,21 +264,7 @@ import Testing
     /// and query, its headers, the payload hash header) must sign to the published signatures, and headers the
     /// transport adds (User-Agent, Content-Length) must stay out of the signature.
     @Test func theAuthenticatorSignsTheS3ExamplesAsSent() async throws {
-        let examples = try Self.s3Examples()
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        let date = try #require(formatter.date(from: examples.timestamp))
-        let signer = SigV4Signer(
-            credentials: .init(
-                accessKey: examples.credentials.access_key_id,
-                secretKey: examples.credentials.secret_access_key
-            ),
-            region: examples.region,
-            service: examples.service,
-            normalizePath: false,
-            signsPayloadHeader: true
-        )
+        let (examples, date, signer) = try Self.s3ExampleSigner()
         let authenticator = SigV4Authenticator(signer: signer, clock: TestClock(wallOrigin: date))
         for example in examples.header_auth_examples {
             let host = try #require(example.signed_headers_in_request["host"])
