@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SwitchboardHTTP", targets: ["SwitchboardHTTP"]),
         .library(name: "SwitchboardDatabase", targets: ["SwitchboardDatabase"]),
         .library(name: "SwitchboardStorage", targets: ["SwitchboardStorage"]),
+        .library(name: "SwitchboardCalendar", targets: ["SwitchboardCalendar"]),
         .library(name: "SwitchboardLanguage", targets: ["SwitchboardLanguage"]),
         .library(name: "SwitchboardTesting", targets: ["SwitchboardTesting"]),
         .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
@@ -77,13 +78,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "SwitchboardCalendar",
+            dependencies: [
+                "SwitchboardCore",
+                "SwitchboardHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "SwitchboardLanguage"),
         .target(name: "SwitchboardExamples", dependencies: ["SwitchboardCore"]),
         .target(
             name: "Switchboard",
             dependencies: [
                 "SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase", "SwitchboardStorage",
-                "SwitchboardLanguage",
+                "SwitchboardCalendar", "SwitchboardLanguage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -106,6 +115,7 @@ let package = Package(
                 "SwitchboardHTTP",
                 "SwitchboardDatabase",
                 "SwitchboardStorage",
+                "SwitchboardCalendar",
                 "SwitchboardLanguage",
                 "SwitchboardExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -164,6 +174,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SwitchboardCalendarTests",
+            dependencies: ["SwitchboardCore", "SwitchboardCalendar", "SwitchboardTesting"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

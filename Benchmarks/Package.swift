@@ -21,6 +21,7 @@ let package = Package(
                 .product(name: "SwitchboardDatabase", package: "main"),
                 .product(name: "SwitchboardStorage", package: "main"),
                 .product(name: "SwitchboardLanguage", package: "main"),
+                .product(name: "SwitchboardCalendar", package: "main"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),

@@ -1,3 +1,4 @@
+@_exported import SwitchboardCalendar
 @_exported import SwitchboardCore
 @_exported import SwitchboardDatabase
 @_exported import SwitchboardHTTP

@@ -1,51 +1,11 @@
 import SwitchboardCore
 import SwitchboardHTTP
 
-/// The families whose adapters have not landed yet (calendar, e-mail): their schemas, so that the seed's
-/// configuration files load as written and `config check` validates them today, and their embedded names, so
-/// their policies load. Their services are listed as "no adapter yet". Each moves into its own module, with its
+/// The family whose adapters have not landed yet (e-mail): its schemas, so that the seed's
+/// configuration files load as written and `config check` validates them today, and its embedded name, so
+/// its policies load. Its services are listed as "no adapter yet". Each moves into its own module, with its
 /// factories, when the module arrives (docs/ADAPTERS.md).
 public enum PlannedFamilies {
-    /// Calendars: `google_calendar`, `caldav`, `local_calendar`.
-    public static let calendar = AdapterFamily(
-        name: "calendar",
-        factories: [
-            AdapterFactory(
-                schema: ServiceSchema(
-                    type: "google_calendar",
-                    family: "calendar",
-                    keys: HTTPAdapters.serviceKeys + [.init("calendar_id"), .init("time_zone")]
-                ),
-                make: nil
-            ),
-            AdapterFactory(
-                schema: ServiceSchema(
-                    type: "caldav",
-                    family: "calendar",
-                    keys: HTTPAdapters.serviceKeys + [
-                        .init("url", .url), .init("calendar"), .init("calendar_url", .url), .init("time_zone"),
-                    ],
-                    required: [["base_url", "url", "calendar_url"]]
-                ),
-                make: nil
-            ),
-            AdapterFactory(
-                schema: ServiceSchema(
-                    type: "local_calendar",
-                    family: "calendar",
-                    keys: ServiceSchema.commonKeys + [.init("path"), .init("time_zone")]
-                ),
-                make: nil
-            ),
-        ],
-        embedded: [EmbeddedService(name: "calendar", type: "local_calendar", make: nil)]
-    ) { service, block in
-        // The seed's google_calendar_config.yaml has no type: its name, or Google's URL, says it.
-        if service == "google_calendar" { return "google_calendar" }
-        if let url = block["base_url"]?.scalar, url.contains("googleapis.com/calendar") { return "google_calendar" }
-        return nil
-    }
-
     /// E-mail: `smtp` (with IMAP for reading), `http_api`, `maildir`.
     public static let email = AdapterFamily(
         name: "email",

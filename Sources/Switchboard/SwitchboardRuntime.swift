@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import SwitchboardCalendar
 import SwitchboardCore
 import SwitchboardDatabase
 import SwitchboardHTTP
@@ -31,7 +32,7 @@ public final class SwitchboardRuntime: Sendable {
     /// database, then the generic `http` (a bare `base_url` is an HTTP service only when nothing else claims it).
     public static func families(http: HTTPAdapters, extra: [AdapterFamily] = []) -> [AdapterFamily] {
         [
-            PlannedFamilies.calendar, StorageAdapters.family(transport: http.transport), PlannedFamilies.email,
+            CalendarAdapters.family, StorageAdapters.family(transport: http.transport), PlannedFamilies.email,
             DatabaseAdapters.family,
         ] + extra
             + [http.family]

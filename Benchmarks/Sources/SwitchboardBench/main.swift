@@ -116,6 +116,8 @@ if commandLine.count > 1 && commandLine[1] == "db" {
     try await Task.detached { try await runDatabaseBenchmark() }.value
 } else if commandLine.count > 1 && commandLine[1] == "parse" {
     runParseBenchmark(Array(commandLine.dropFirst(2)))
+} else if commandLine.count > 1 && commandLine[1] == "ical" {
+    try runCalendarBenchmark(Array(commandLine.dropFirst(2)))
 } else if commandLine.count > 1 && commandLine[1] == "s3" {
     try await Task.detached { try await runStorageBenchmark(Array(commandLine.dropFirst(2))) }.value
 } else if commandLine.count > 2 && commandLine[1] == "http" {

@@ -1,0 +1,84 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardHTTP
+
+/// The calendar factories: `type: local_calendar` (the embedded `calendar` service: `.ics` files in
+/// `<data-dir>/calendar/`), and the schemas of `google_calendar` and `caldav`, whose adapters come next.
+///
+/// ## Configuration keys
+/// - local_calendar: `path` (default `<data-dir>/calendar`), `time_zone` (IANA; where all-day and floating
+///   times are placed; default the system's zone).
+/// - google_calendar: the HTTP keys (`base_url` defaults to Google's), `calendar_id`, `time_zone`.
+/// - caldav: the HTTP keys with `base_url` (or `url`, `calendar_url`), `calendar` (a display name or a path),
+///   `time_zone`.
+public enum CalendarAdapters {
+    /// The calendar family. The seed's `google_calendar_config.yaml` has no `type`: its service name, or Google's
+    /// URL, says it.
+    public static var family: AdapterFamily {
+        AdapterFamily(name: "calendar", factories: factories, embedded: [embedded]) { service, block in
+            if service == "google_calendar" { return "google_calendar" }
+            if let url = block["base_url"]?.scalar, url.contains("googleapis.com/calendar") { return "google_calendar" }
+            return nil
+        }
+    }
+
+    public static let googleSchema = ServiceSchema(
+        type: "google_calendar",
+        family: "calendar",
+        keys: HTTPAdapters.serviceKeys + [.init("calendar_id"), .init("time_zone")]
+    )
+
+    public static let caldavSchema = ServiceSchema(
+        type: "caldav",
+        family: "calendar",
+        keys: HTTPAdapters.serviceKeys + [
+            .init("url", .url), .init("calendar"), .init("calendar_url", .url), .init("time_zone"),
+        ],
+        required: [["base_url", "url", "calendar_url"]]
+    )
+
+    public static let localSchema = ServiceSchema(
+        type: "local_calendar",
+        family: "calendar",
+        keys: ServiceSchema.commonKeys + [.init("path"), .init("time_zone")]
+    )
+
+    public static var factories: [AdapterFactory] {
+        [
+            AdapterFactory(schema: googleSchema, make: nil),
+            AdapterFactory(schema: caldavSchema, make: nil),
+            AdapterFactory(schema: localSchema) { configuration, environment in
+                let zone = try timeZone(try configuration.string("time_zone"), service: configuration.name)
+                let path = try configuration.string("path") ?? environment.dataDirectory + "/calendar"
+                return CalendarIntegration(
+                    kind: "local_calendar",
+                    calendar: LocalCalendar(directory: path, timeZone: zone)
+                )
+            },
+        ]
+    }
+
+    /// The embedded `calendar` service: `<data-dir>/calendar/`, in the system's time zone.
+    public static var embedded: EmbeddedService {
+        EmbeddedService(name: "calendar", type: "local_calendar") { environment in
+            CalendarIntegration(
+                kind: "local_calendar",
+                calendar: LocalCalendar(directory: environment.dataDirectory + "/calendar", timeZone: systemZone)
+            )
+        }
+    }
+
+    /// The system's zone (`TZ`, else /etc/localtime), or UTC.
+    public static var systemZone: ICalZone { ICalZone.system(TimeZone.current.identifier) ?? .utc }
+
+    static func timeZone(_ name: String?, service: String) throws -> ICalZone {
+        guard let name else { return systemZone }
+        guard let zone = ICalZone.system(name) else {
+            throw IntegrationError(
+                code: .invalidConfiguration,
+                message: "integrations.\(service).time_zone '\(name)' is not an IANA time zone (such as Europe/Berlin)"
+            )
+        }
+        return zone
+    }
+}
