@@ -80,6 +80,30 @@ import Testing
         #expect(help.stdout.contains("--idempotency-key") && help.stdout.contains("Example"))
     }
 
+    @Test func separateProcessesCreatingWithOneKeyLeaveOneEvent() async throws {
+        let scratch = Scratch()
+        let arguments = [
+            "calendar", "create", "--summary", "Race", "--start", "2026-12-05T10:00:00Z", "--end",
+            "2026-12-05T11:00:00Z", "--idempotency-key", "race-1", "--json", "--data-dir", scratch.path + "/data",
+        ]
+        let results = try await withThrowingTaskGroup(of: CLI.Result.self) { group in
+            for _ in 0..<6 { group.addTask { try await CLI.call(arguments) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        #expect(results.filter { $0.stdout.contains(#""created":true"#) }.count == 1)
+        let ids = Set(
+            results.compactMap { result -> String? in
+                let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+                return object?["id"] as? String
+            }
+        )
+        #expect(ids.count == 1)
+        let files = try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/data/calendar")
+        #expect(files.filter { $0.hasSuffix(".ics") } == [ids.first! + ".ics"])
+        #expect(!files.contains { $0.hasSuffix(".part") }, "no temporary file left: \(files)")
+    }
+
     static let meeting = """
         BEGIN:VCALENDAR\r
         VERSION:2.0\r
