@@ -32,71 +32,22 @@ public struct LocalCalendar: CalendarService {
         SHA256.hash(data: bytes).prefix(10).map { String(format: "%02x", $0) }.joined()
     }
 
-    private func read(_ path: String, id: String) throws -> (document: ICalendarDocument, etag: String, bytes: [UInt8])?
-    {
+    private func read(_ path: String, id: String) throws -> EventResource? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = [UInt8](data)
         guard bytes.count <= Self.maximumFileSize else {
             throw IntegrationError(code: .serviceError, message: "\(path) is larger than 4 MiB; not an event file")
         }
-        do {
-            return (try ICalendarDocument(parsing: bytes), Self.etag(of: bytes), bytes)
-        } catch let error as ICalendarError {
-            throw IntegrationError(
-                code: .serviceError,
-                message: "\(path): \(error.description)",
-                transience: .never,
-                hint: "fix or remove the file; the other events are unaffected"
-            )
-        }
-    }
-
-    private func series(in document: ICalendarDocument, id: String, path: String) throws -> EventSeries {
-        guard let series = document.series.first(where: { $0.master != nil }) ?? document.series.first else {
-            throw IntegrationError(code: .serviceError, message: "\(path) holds no VEVENT")
-        }
-        return series
-    }
-
-    private func event(from document: ICalendarDocument, id: String, etag: String, path: String) throws
-        -> CalendarEvent
-    {
-        let series = try series(in: document, id: id, path: path)
-        guard let master = series.master ?? series.overrides.first else {
-            throw IntegrationError(code: .serviceError, message: "\(path) holds no VEVENT")
-        }
-        do {
-            var event = try EventComponent.event(
-                from: master,
-                seriesID: id,
-                zones: document.zones,
-                calendarZone: timeZone,
-                etag: etag
-            )
-            event.id = id
-            return event
-        } catch let error as ICalendarError {
-            throw IntegrationError(code: .serviceError, message: "\(path): \(error.description)")
-        }
-    }
-
-    private func bytes(of event: CalendarEvent, keeping existing: ICalComponent?, document: ICalComponent?, now: Int64)
-        throws -> [UInt8]
-    {
-        let recurrence = try EventInput.recurrence(event.recurrence)
-        let component = EventComponent.component(for: event, recurrence: recurrence, into: existing, now: now)
-        return Array(EventComponent.calendar(with: component, keeping: document).serialized().utf8)
+        return try EventResource(id: id, bytes: bytes, etag: Self.etag(of: bytes), location: path)
     }
 
     // MARK: CalendarService
 
     public func create(_ event: CalendarEvent, now: Int64) async throws -> (event: CalendarEvent, created: Bool) {
         let path = try path(of: event.id)
-        if let existing = try read(path, id: event.id) {
-            return (try self.event(from: existing.document, id: event.id, etag: existing.etag, path: path), false)
-        }
+        if let existing = try read(path, id: event.id) { return (try existing.event(zone: timeZone), false) }
         try FileIO.ensureDirectory(directory)
-        let bytes = try bytes(of: event, keeping: nil, document: nil, now: now)
+        let bytes = try EventResource.bytes(of: event, over: nil, now: now)
         let temporary = try FileIO.writeTemporary(Data(bytes), besides: path, permissions: 0o600)
         // link() never replaces: if another process stored this id first, its event stands.
         let linked = link(temporary, path) == 0
@@ -109,40 +60,20 @@ public struct LocalCalendar: CalendarService {
                     message: "cannot create \(path): \(String(cString: strerror(reason)))"
                 )
             }
-            return (try self.event(from: existing.document, id: event.id, etag: existing.etag, path: path), false)
+            return (try existing.event(zone: timeZone), false)
         }
-        var stored = try self.event(
-            from: try ICalendarDocument(parsing: bytes),
-            id: event.id,
-            etag: Self.etag(of: bytes),
-            path: path
-        )
-        stored.id = event.id
-        return (stored, true)
+        let stored = try EventResource(id: event.id, bytes: bytes, etag: Self.etag(of: bytes), location: path)
+        return (try stored.event(zone: timeZone), true)
     }
 
     public func get(id: String) async throws -> CalendarEvent {
         let path = try path(of: id)
-        if let existing = try read(path, id: id) {
-            return try event(from: existing.document, id: id, etag: existing.etag, path: path)
-        }
-        // An instance id: `<series>_<original start>`.
-        if let mark = id.lastIndex(of: "_") {
-            let seriesID = String(id[..<mark])
-            let suffix = String(id[id.index(after: mark)...])
-            if let existing = try read(try self.path(of: seriesID), id: seriesID),
-                let time = try? ICalTime.parse(suffix, tzid: nil, name: "id", line: 0)
-            {
-                let around = time.civil.secondsSinceEpoch
-                let listing = try instances(
-                    in: existing.document,
-                    id: seriesID,
-                    etag: existing.etag,
-                    from: around - 2 * 86_400,
-                    to: around + 2 * 86_400
-                )
-                if let instance = listing.first(where: { $0.id == id }) { return instance }
-            }
+        if let existing = try read(path, id: id) { return try existing.event(zone: timeZone) }
+        if let (seriesID, start) = EventResource.instanceParts(of: id),
+            let series = try read(try self.path(of: seriesID), id: seriesID),
+            let instance = try series.instance(id, near: start, zone: timeZone)
+        {
+            return instance
         }
         throw IntegrationError(code: .notFound, message: "no event with id \(id)", transience: .never)
     }
@@ -166,23 +97,12 @@ public struct LocalCalendar: CalendarService {
                     hint: "get the event again and apply the change to it"
                 )
             }
-            let current = try event(from: existing.document, id: id, etag: existing.etag, path: path)
-            var changed = try change(current)
+            var changed = try change(try existing.event(zone: timeZone))
             changed.id = id
-            let series = try series(in: existing.document, id: id, path: path)
-            let bytes = try bytes(
-                of: changed,
-                keeping: series.master,
-                document: existing.document.roots.first { $0.name == "VCALENDAR" },
-                now: now
-            )
+            let bytes = try EventResource.bytes(of: changed, over: existing, now: now)
             try FileIO.writeAtomically(Data(bytes), to: path, permissions: 0o600)
-            return try event(
-                from: try ICalendarDocument(parsing: bytes),
-                id: id,
-                etag: Self.etag(of: bytes),
-                path: path
-            )
+            let stored = try EventResource(id: id, bytes: bytes, etag: Self.etag(of: bytes), location: path)
+            return try stored.event(zone: timeZone)
         }
     }
 
@@ -220,7 +140,7 @@ public struct LocalCalendar: CalendarService {
             let path = directory + "/" + name
             do {
                 guard let existing = try read(path, id: id) else { continue }
-                items += try instances(in: existing.document, id: id, etag: existing.etag, from: from, to: to)
+                items += try existing.instances(from: from, to: to, zone: timeZone)
             } catch let error as IntegrationError {
                 problems.append(error.message)
             } catch let error as ICalendarError {
@@ -229,35 +149,6 @@ public struct LocalCalendar: CalendarService {
         }
         items.sort { ($0.start.instant, $0.end.instant, $0.id) < ($1.start.instant, $1.end.instant, $1.id) }
         return EventListing(items: items, problems: problems)
-    }
-
-    /// The instances of one file's series that overlap [from, to), placed in the calendar's zone.
-    func instances(in document: ICalendarDocument, id: String, etag: String, from: Int64, to: Int64) throws
-        -> [CalendarEvent]
-    {
-        // Dates and floating times are windowed as UTC by the expansion; widen by a day, then cut exactly.
-        let window = ExpansionWindow(lower: from - 86_400, upper: to + 86_400, overlapping: true)
-        var out: [CalendarEvent] = []
-        for series in document.series {
-            let recurring = series.isRecurring
-            for occurrence in try series.occurrences(in: window, zones: document.zones) {
-                var event = try EventComponent.event(
-                    from: occurrence.component,
-                    occurrence: recurring || occurrence.recurrenceID != nil && series.master != nil ? occurrence : nil,
-                    seriesID: id,
-                    zones: document.zones,
-                    calendarZone: timeZone,
-                    etag: etag
-                )
-                if !recurring { event.id = id }
-                let overlaps =
-                    event.start.instant < to
-                    && (event.end.instant > from
-                        || (event.end.instant == event.start.instant && event.start.instant >= from))
-                if overlaps { out.append(event) }
-            }
-        }
-        return out
     }
 
     /// Runs `body` holding an exclusive lock on the directory's `.lock` file (other processes wait).
