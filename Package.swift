@@ -178,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCalendarTests",
-            dependencies: ["SwitchboardCore", "SwitchboardCalendar", "SwitchboardTesting"],
+            dependencies: ["SwitchboardCore", "SwitchboardCalendar", "SwitchboardHTTP", "SwitchboardTesting"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

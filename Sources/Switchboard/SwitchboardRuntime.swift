@@ -32,7 +32,8 @@ public final class SwitchboardRuntime: Sendable {
     /// database, then the generic `http` (a bare `base_url` is an HTTP service only when nothing else claims it).
     public static func families(http: HTTPAdapters, extra: [AdapterFamily] = []) -> [AdapterFamily] {
         [
-            CalendarAdapters.family, StorageAdapters.family(transport: http.transport), PlannedFamilies.email,
+            CalendarAdapters.family(http: http), StorageAdapters.family(transport: http.transport),
+            PlannedFamilies.email,
             DatabaseAdapters.family,
         ] + extra
             + [http.family]

@@ -3,19 +3,24 @@ import SwitchboardCore
 import SwitchboardHTTP
 
 /// The calendar factories: `type: local_calendar` (the embedded `calendar` service: `.ics` files in
-/// `<data-dir>/calendar/`), and the schemas of `google_calendar` and `caldav`, whose adapters come next.
+/// `<data-dir>/calendar/`), `type: caldav`, and the schema of `google_calendar`, whose adapter comes next.
 ///
 /// ## Configuration keys
 /// - local_calendar: `path` (default `<data-dir>/calendar`), `time_zone` (IANA; where all-day and floating
 ///   times are placed; default the system's zone).
 /// - google_calendar: the HTTP keys (`base_url` defaults to Google's), `calendar_id`, `time_zone`.
-/// - caldav: the HTTP keys with `base_url` (or `url`, `calendar_url`), `calendar` (a display name or a path),
-///   `time_zone`.
+/// - caldav: the HTTP keys with `base_url` (or `url`, `calendar_url`), `username` and `password` (Basic auth
+///   unless `auth_type` says otherwise), `calendar` (a display name or a path; the first calendar when left out),
+///   `calendar_url` (the collection itself: no discovery), `ca_file` (trust a self-signed server; verification is
+///   never off), `time_zone`.
 public enum CalendarAdapters {
     /// The calendar family. The seed's `google_calendar_config.yaml` has no `type`: its service name, or Google's
     /// URL, says it.
-    public static var family: AdapterFamily {
-        AdapterFamily(name: "calendar", factories: factories, embedded: [embedded]) { service, block in
+    ///
+    /// - Parameter http: The runtime's shared transport and token store, which the network calendars use; `nil`
+    ///   gives them a transport of their own.
+    public static func family(http: HTTPAdapters? = nil) -> AdapterFamily {
+        AdapterFamily(name: "calendar", factories: factories(http: http), embedded: [embedded]) { service, block in
             if service == "google_calendar" { return "google_calendar" }
             if let url = block["base_url"]?.scalar, url.contains("googleapis.com/calendar") { return "google_calendar" }
             return nil
@@ -43,10 +48,45 @@ public enum CalendarAdapters {
         keys: ServiceSchema.commonKeys + [.init("path"), .init("time_zone")]
     )
 
-    public static var factories: [AdapterFactory] {
+    /// The factories; CalDAV sends through `http`'s transport (its own when `nil`).
+    public static func factories(http: HTTPAdapters? = nil) -> [AdapterFactory] {
         [
             AdapterFactory(schema: googleSchema, make: nil),
-            AdapterFactory(schema: caldavSchema, make: nil),
+            AdapterFactory(schema: caldavSchema) { configuration, _ in
+                let owned = http
+                let http = http ?? HTTPAdapters(transport: HTTPTransport(), tokenStore: InMemoryTokenStore())
+                let calendarURL = try configuration.string("calendar_url")
+                let base = try configuration.string("url") ?? calendarURL.flatMap(origin(of:))
+                var settings = try HTTPServiceSettings.load(from: configuration, defaultBaseURL: base)
+                if try configuration.string("auth_type") == nil, let username = try configuration.string("username") {
+                    guard let password = try configuration.secret("password") else {
+                        throw IntegrationError(
+                            code: .invalidConfiguration,
+                            message: "integrations.\(configuration.name) has a username but no password"
+                        )
+                    }
+                    settings.authentication = .basic(username: username, password: password)
+                }
+                let authenticator = try settings.authentication.makeAuthenticator(
+                    service: configuration.name,
+                    transport: http.transport,
+                    store: http.tokenStore,
+                    clock: http.clock,
+                    caFile: settings.caFile
+                )
+                return CalendarIntegration(
+                    kind: "caldav",
+                    calendar: CalDAVCalendar(
+                        settings: settings,
+                        transport: http.transport,
+                        authenticator: authenticator,
+                        calendar: try configuration.string("calendar"),
+                        calendarURL: calendarURL,
+                        timeZone: try timeZone(try configuration.string("time_zone"), service: configuration.name),
+                        ownsTransport: owned == nil
+                    )
+                )
+            },
             AdapterFactory(schema: localSchema) { configuration, environment in
                 let zone = try timeZone(try configuration.string("time_zone"), service: configuration.name)
                 let path = try configuration.string("path") ?? environment.dataDirectory + "/calendar"
@@ -70,6 +110,12 @@ public enum CalendarAdapters {
 
     /// The system's zone (`TZ`, else /etc/localtime), or UTC.
     public static var systemZone: ICalZone { ICalZone.system(TimeZone.current.identifier) ?? .utc }
+
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host
+        else { return nil }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+    }
 
     static func timeZone(_ name: String?, service: String) throws -> ICalZone {
         guard let name else { return systemZone }

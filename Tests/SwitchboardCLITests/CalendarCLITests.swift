@@ -104,6 +104,78 @@ import Testing
         #expect(!files.contains { $0.hasSuffix(".part") }, "no temporary file left: \(files)")
     }
 
+    /// The same commands against Radicale (HTTP) and Xandikos (HTTPS with `ca_file`), from a configuration file.
+    @Test(arguments: ["RADICALE", "XANDIKOS"]) func theCommandsWorkAgainstCalDAVServers(_ server: String) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment[server + "_URL"], let user = environment[server + "_USER"],
+            let password = environment[server + "_PASSWORD"]
+        else {
+            Issue.record("\(server)_URL is not set: run the tests with scripts/test (it starts the CalDAV servers)")
+            return
+        }
+        let scratch = Scratch()
+        // A calendar of this test's own, made with MKCALENDAR (curl), found by its display name.
+        let name = "CLI \(UUID().uuidString.prefix(8))"
+        let home = server == "RADICALE" ? "/\(user)/" : "/\(user)/calendars/"
+        let slug = name.lowercased().replacingOccurrences(of: " ", with: "-")
+        var curl = [
+            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "\(user):\(password)", "-X", "MKCALENDAR",
+        ]
+        if let ca = environment[server + "_CA_FILE"] { curl += ["--cacert", ca] }
+        curl += [
+            "-H", "Content-Type: application/xml", "--data",
+            #"<?xml version="1.0"?><c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop><d:displayname>"#
+                + name + "</d:displayname></d:prop></d:set></c:mkcalendar>",
+            url + home + slug + "/",
+        ]
+        let made = try await CLI.shell(#"exec "$@""#, curl, environment: [:])
+        #expect(made.stdout == "201", "MKCALENDAR: \(made.stdout) \(made.stderr)")
+        let caFile = environment[server + "_CA_FILE"].map { "  ca_file: \($0)\n" } ?? ""
+        let config = scratch.write(
+            "switchboard.yaml",
+            "team:\n  type: caldav\n  base_url: \(url)\n  username: \(user)\n  password: ${DAV_PASSWORD}\n"
+                + "  calendar: \"\(name)\"\n  time_zone: Europe/Berlin\n" + caFile
+        )
+        let env = ["DAV_PASSWORD": password]
+        let common = ["--service", "team", "--config", config, "--data-dir", scratch.path + "/data"]
+        let key = "cli-\(UUID().uuidString.prefix(8))"
+        let create = [
+            "calendar", "create", "--summary", "CLI review", "--start", "2027-01-12T15:00:00+01:00", "--end",
+            "2027-01-12T15:30:00+01:00", "--idempotency-key", key, "--json",
+        ]
+        var first = try await CLI.call(create + common, environment: env)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains(#""created":true"#), "\(first.stdout)")
+        first = try await CLI.call(create + common, environment: env)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains(#""created":false"#), "a repeat finds the event: \(first.stdout)")
+        let list = try await CLI.call(
+            ["calendar", "list", "--from", "2027-01-12", "--to", "2027-01-13", "--json"] + common,
+            environment: env
+        )
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.components(separatedBy: "CLI review").count == 2, "one event: \(list.stdout)")
+        let busy = try await CLI.call(
+            ["calendar", "available", "--start", "2027-01-12T15:15:00+01:00", "--end", "2027-01-12T16:00:00+01:00"]
+                + common,
+            environment: env
+        )
+        #expect(busy.stdout.contains("not available"), "\(busy.stdout) \(busy.stderr)")
+        let slots = try await CLI.call(
+            [
+                "calendar", "slots", "--duration", "60", "--from", "2027-01-12T14:00:00+01:00", "--to",
+                "2027-01-12T18:00:00+01:00", "--json",
+            ] + common,
+            environment: env
+        )
+        #expect(slots.stdout.contains(#""start":"2027-01-12T15:30:00+01:00""#), "\(slots.stdout) \(slots.stderr)")
+        let freeBusy = try await CLI.call(
+            ["calendar", "free-busy", "--from", "2027-01-12", "--to", "2027-01-13", "--json"] + common,
+            environment: env
+        )
+        #expect(freeBusy.stdout.contains(#""end":"2027-01-12T15:30:00+01:00""#), "\(freeBusy.stdout)")
+    }
+
     static let meeting = """
         BEGIN:VCALENDAR\r
         VERSION:2.0\r

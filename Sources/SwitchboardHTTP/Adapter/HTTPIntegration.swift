@@ -143,7 +143,8 @@ public struct HTTPAdapters: Sendable {
     public let transport: HTTPTransport
     /// Where OAuth 2.0 tokens are kept.
     public let tokenStore: any TokenStore
-    let clock: any ResilienceClock
+    /// The clock token refreshes and JWTs use.
+    public let clock: any ResilienceClock
 
     /// Creates the set.
     public init(transport: HTTPTransport, tokenStore: any TokenStore, clock: any ResilienceClock = SystemClock()) {
