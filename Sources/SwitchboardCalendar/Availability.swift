@@ -11,7 +11,12 @@ package enum Availability {
             let end = min(item.end.instant, to)
             if end > start { intervals.append((start, end)) }
         }
-        intervals.sort { $0 < $1 }
+        return merge(intervals)
+    }
+
+    /// Intervals sorted and merged where they overlap or touch.
+    package static func merge(_ intervals: [(Int64, Int64)]) -> [(Int64, Int64)] {
+        let intervals = intervals.sorted { $0 < $1 }
         var merged: [(Int64, Int64)] = []
         for interval in intervals {
             if let last = merged.last, interval.0 <= last.1 {

@@ -3,12 +3,13 @@ import SwitchboardCore
 import SwitchboardHTTP
 
 /// The calendar factories: `type: local_calendar` (the embedded `calendar` service: `.ics` files in
-/// `<data-dir>/calendar/`), `type: caldav`, and the schema of `google_calendar`, whose adapter comes next.
+/// `<data-dir>/calendar/`), `type: caldav` and `type: google_calendar`.
 ///
 /// ## Configuration keys
 /// - local_calendar: `path` (default `<data-dir>/calendar`), `time_zone` (IANA; where all-day and floating
 ///   times are placed; default the system's zone).
-/// - google_calendar: the HTTP keys (`base_url` defaults to Google's), `calendar_id`, `time_zone`.
+/// - google_calendar: the HTTP keys (`base_url` defaults to Google's; `auth_type: oauth2` or `service_account`
+///   with Google's endpoints as defaults), `calendar_id` (default `primary`), `time_zone`.
 /// - caldav: the HTTP keys with `base_url` (or `url`, `calendar_url`), `username` and `password` (Basic auth
 ///   unless `auth_type` says otherwise), `calendar` (a display name or a path; the first calendar when left out),
 ///   `calendar_url` (the collection itself: no discovery), `ca_file` (trust a self-signed server; verification is
@@ -51,10 +52,22 @@ public enum CalendarAdapters {
     /// The factories; CalDAV sends through `http`'s transport (its own when `nil`).
     public static func factories(http: HTTPAdapters? = nil) -> [AdapterFactory] {
         [
-            AdapterFactory(schema: googleSchema, make: nil),
+            AdapterFactory(schema: googleSchema) { configuration, _ in
+                let settings = try HTTPAdapters.settings(for: configuration)
+                let (http, authenticator, owned) = try network(http, settings, configuration)
+                return CalendarIntegration(
+                    kind: "google_calendar",
+                    calendar: GoogleCalendar(
+                        settings: settings,
+                        transport: http.transport,
+                        authenticator: authenticator,
+                        calendarID: try configuration.string("calendar_id") ?? "primary",
+                        timeZone: try timeZone(try configuration.string("time_zone"), service: configuration.name),
+                        ownsTransport: owned
+                    )
+                )
+            },
             AdapterFactory(schema: caldavSchema) { configuration, _ in
-                let owned = http
-                let http = http ?? HTTPAdapters(transport: HTTPTransport(), tokenStore: InMemoryTokenStore())
                 let calendarURL = try configuration.string("calendar_url")
                 let base = try configuration.string("url") ?? calendarURL.flatMap(origin(of:))
                 var settings = try HTTPServiceSettings.load(from: configuration, defaultBaseURL: base)
@@ -67,13 +80,7 @@ public enum CalendarAdapters {
                     }
                     settings.authentication = .basic(username: username, password: password)
                 }
-                let authenticator = try settings.authentication.makeAuthenticator(
-                    service: configuration.name,
-                    transport: http.transport,
-                    store: http.tokenStore,
-                    clock: http.clock,
-                    caFile: settings.caFile
-                )
+                let (http, authenticator, owned) = try network(http, settings, configuration)
                 return CalendarIntegration(
                     kind: "caldav",
                     calendar: CalDAVCalendar(
@@ -83,7 +90,7 @@ public enum CalendarAdapters {
                         calendar: try configuration.string("calendar"),
                         calendarURL: calendarURL,
                         timeZone: try timeZone(try configuration.string("time_zone"), service: configuration.name),
-                        ownsTransport: owned == nil
+                        ownsTransport: owned
                     )
                 )
             },
@@ -110,6 +117,24 @@ public enum CalendarAdapters {
 
     /// The system's zone (`TZ`, else /etc/localtime), or UTC.
     public static var systemZone: ICalZone { ICalZone.system(TimeZone.current.identifier) ?? .utc }
+
+    /// The transport and token store to use (`shared`, or new ones the calendar owns) and the service's
+    /// authenticator.
+    static func network(
+        _ shared: HTTPAdapters?,
+        _ settings: HTTPServiceSettings,
+        _ configuration: ServiceConfiguration
+    ) throws -> (HTTPAdapters, any Authenticator, owned: Bool) {
+        let http = shared ?? HTTPAdapters(transport: HTTPTransport(), tokenStore: InMemoryTokenStore())
+        let authenticator = try settings.authentication.makeAuthenticator(
+            service: configuration.name,
+            transport: http.transport,
+            store: http.tokenStore,
+            clock: http.clock,
+            caFile: settings.caFile
+        )
+        return (http, authenticator, shared == nil)
+    }
 
     static func origin(of url: String) -> String? {
         guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host

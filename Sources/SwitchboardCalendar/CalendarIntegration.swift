@@ -314,11 +314,19 @@ public struct CalendarIntegration: Integration {
 
     func freeBusy(_ input: JSONValue) async throws -> JSONValue {
         let (low, high) = try window(input)
-        let listing = try await calendar.events(from: low, to: high)
         let zone = calendar.timeZone
+        var problems: [String] = []
+        let intervals: [(Int64, Int64)]
+        if let server = try await calendar.busy(from: low, to: high) {
+            intervals = Availability.merge(server.map { (max($0.0, low), min($0.1, high)) }.filter { $0.1 > $0.0 })
+        } else {
+            let listing = try await calendar.events(from: low, to: high)
+            problems = listing.problems
+            intervals = Availability.busy(listing.items, from: low, to: high)
+        }
         var out: [String: JSONValue] = [
             "busy": .array(
-                Availability.busy(listing.items, from: low, to: high).map {
+                intervals.map {
                     [
                         "start": .string(Availability.text($0.0, zone: zone)),
                         "end": .string(Availability.text($0.1, zone: zone)),
@@ -326,7 +334,7 @@ public struct CalendarIntegration: Integration {
                 }
             )
         ]
-        if !listing.problems.isEmpty { out["problems"] = .array(listing.problems.map { .string($0) }) }
+        if !problems.isEmpty { out["problems"] = .array(problems.map { .string($0) }) }
         return .object(out)
     }
 

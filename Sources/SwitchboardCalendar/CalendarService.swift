@@ -32,11 +32,17 @@ public protocol CalendarService: Sendable {
     /// Every instance that overlaps [`from`, `to`) (UTC seconds), recurring events expanded, in order of start.
     func events(from: Int64, to: Int64) async throws -> EventListing
 
+    /// The busy intervals in [`from`, `to`) as the server computes them (Google's freebusy.query), or nil to
+    /// compute them from ``events(from:to:)``.
+    func busy(from: Int64, to: Int64) async throws -> [(Int64, Int64)]?
+
     func shutdown() async throws
 }
 
 extension CalendarService {
     public func shutdown() async throws {}
+
+    public func busy(from: Int64, to: Int64) async throws -> [(Int64, Int64)]? { nil }
 }
 
 /// The instances of a window, and the resources that could not be read (named, with their line), which do not

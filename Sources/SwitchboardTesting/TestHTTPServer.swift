@@ -18,6 +18,14 @@ public final class TestHTTPServer: Sendable {
         /// The body.
         public var body: Data
 
+        /// A request, for calling a handler directly.
+        public init(method: String, uri: String, headers: [(String, String)] = [], body: Data = Data()) {
+            self.method = method
+            self.uri = uri
+            self.headers = headers
+            self.body = body
+        }
+
         /// The path, without the query.
         public var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
 

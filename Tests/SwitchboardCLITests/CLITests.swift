@@ -1,67 +1,33 @@
 import Foundation
+import SwitchboardTesting
 import Testing
 
-/// Runs the built `switchboard` executable as a user would.
+/// Runs the built `switchboard` executable as a user would (through ``CLIRunner``), with a data directory of the
+/// CLI tests' own unless the test gives one.
 struct CLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = CLIRunner.Result
 
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["SWITCHBOARD_BIN"] { return path }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        // The test bundle sits in the build products directory (inside a .xctest bundle on some platforms).
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("switchboard").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        return ".build/debug/switchboard"
-    }()
+    static let binary = CLIRunner.binary
+    static let dataDirectory = NSTemporaryDirectory() + "switchboard-cli-tests"
 
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter {
-            !$0.key.hasPrefix("SWITCHBOARD_") && !$0.key.hasPrefix("CONFIG_ENCRYPTION")
-        }
-        env["SWITCHBOARD_DATA_DIR"] = NSTemporaryDirectory() + "switchboard-cli-tests"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self)
+        try CLIRunner.run(
+            arguments,
+            stdin: stdin,
+            environment: ["SWITCHBOARD_DATA_DIR": dataDirectory].merging(environment) { $1 }
         )
     }
-}
 
-extension CLI {
     /// ``run(_:stdin:environment:)`` on a thread of its own, for async tests whose in-process server answers on
     /// Swift's cooperative pool: a blocking wait there could starve the server on a 2-core machine.
     static func call(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws
         -> Result
     {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Swift.Result { try run(arguments, stdin: stdin, environment: environment) })
-            }
-        }
+        try await CLIRunner.call(
+            arguments,
+            stdin: stdin,
+            environment: ["SWITCHBOARD_DATA_DIR": dataDirectory].merging(environment) { $1 }
+        )
     }
 }
 

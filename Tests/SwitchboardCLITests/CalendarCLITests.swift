@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTesting
 import Testing
 
 /// `switchboard calendar` on the embedded local calendar, and `switchboard ical expand`.

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTesting
 import Testing
 
 /// Database calls a careless user gets wrong (issue 11), on the embedded SQLite and the real PostgreSQL.

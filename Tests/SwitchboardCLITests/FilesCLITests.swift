@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTesting
 import Testing
 
 /// `switchboard files` against the embedded local directory and the real SeaweedFS, with the seed's
@@ -105,25 +106,10 @@ import Testing
 extension CLI {
     /// Runs the binary through `bash -c script`, with the binary as `$0` and `arguments` as `$@`.
     static func runShell(_ script: String, _ arguments: [String], environment: [String: String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script, binary] + arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") }
-        env["SWITCHBOARD_DATA_DIR"] = NSTemporaryDirectory() + "switchboard-cli-tests"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self)
+        try CLIRunner.run(
+            ["-c", script, binary] + arguments,
+            executable: "/bin/bash",
+            environment: ["SWITCHBOARD_DATA_DIR": dataDirectory].merging(environment) { $1 }
         )
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTesting
 import Testing
 
 /// The reserved top-level blocks are validated by the modules that own them, by `config check` too.

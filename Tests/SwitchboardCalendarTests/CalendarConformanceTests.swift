@@ -9,7 +9,7 @@ import Testing
 /// Runs on the local calendar; the CalDAV and Google adapters join the same suite when they land.
 @Suite struct CalendarConformanceTests {
     enum Backend: String, CaseIterable {
-        case local, radicale, xandikos
+        case local, radicale, xandikos, google
 
         /// The server's URL, user, password and CA file from `scripts/services` (a missing server fails the test).
         func server() throws -> (url: String, user: String, password: String, caFile: String?) {
@@ -38,6 +38,30 @@ import Testing
                     prefix: "calendar"
                 ) { manager, directory in try await body(manager, directory) }
             }
+            if self == .google {
+                // The local Google stand-in, paging by two and answering every fifth call 403 rateLimitExceeded.
+                let google = try await GoogleCalendarTestServer(
+                    faults: .init(rateLimitEvery: 5, pageSize: 2),
+                    timeZone: "Europe/Berlin"
+                )
+                defer { Task { try? await google.shutdown() } }
+                let result = try await Self.withNetworkServices(
+                    yaml: """
+                        cal:
+                          type: google_calendar
+                          base_url: \(google.baseURL)
+                          auth_type: bearer
+                          token: ${GOOGLE_TOKEN}
+                          time_zone: Europe/Berlin
+                        integrations:
+                          cal: {retry_attempts: 6, backoff_base_ms: 1, backoff_cap_ms: 4}
+                        """,
+                    environment: ["GOOGLE_TOKEN": GoogleCalendarAPI.token],
+                    body
+                )
+                #expect(google.rejected.isEmpty, "requests the API does not allow: \(google.rejected)")
+                return result
+            }
             let server = try server()
             let name = "Conformance \(UUID().uuidString.prefix(8))"
             try await Self.makeCalendar(
@@ -46,24 +70,35 @@ import Testing
                 user: server.user,
                 home: self == .radicale ? "/\(server.user)/" : "/\(server.user)/calendars/"
             )
+            return try await Self.withNetworkServices(
+                yaml: """
+                    cal:
+                      type: caldav
+                      base_url: \(server.url)
+                      username: \(server.user)
+                      password: ${CALDAV_PASSWORD}
+                      calendar: "\(name)"
+                      time_zone: Europe/Berlin
+                    \(server.caFile.map { "  ca_file: \($0)" } ?? "")
+                    """,
+                environment: ["CALDAV_PASSWORD": server.password],
+                body
+            )
+        }
+
+        /// The harness with a transport of the test's own, shut down afterwards.
+        static func withNetworkServices<Result>(
+            yaml: String,
+            environment: [String: String],
+            _ body: (IntegrationManager, String) async throws -> Result
+        ) async throws -> Result {
             let transport = HTTPTransport()
             let http = HTTPAdapters(transport: transport, tokenStore: InMemoryTokenStore())
             do {
                 let result = try await ServiceHarness.withServices(
                     [CalendarAdapters.family(http: http)],
-                    yaml: { _ in
-                        """
-                        cal:
-                          type: caldav
-                          base_url: \(server.url)
-                          username: \(server.user)
-                          password: ${CALDAV_PASSWORD}
-                          calendar: "\(name)"
-                          time_zone: Europe/Berlin
-                        \(server.caFile.map { "  ca_file: \($0)" } ?? "")
-                        """
-                    },
-                    environment: ["CALDAV_PASSWORD": server.password],
+                    yaml: { _ in yaml },
+                    environment: environment,
                     prefix: "calendar"
                 ) { manager, directory in try await body(manager, directory) }
                 try await transport.shutdown()

@@ -269,8 +269,16 @@ public struct EventSeries: Sendable {
             iterator.upperBound = wallUpper
             iterator.skip(to: wallLower)
             var produced = 0
+            // With a limit, the first `limit` instances (plus as many as EXDATE may remove) are enough.
+            let enough = window.limit.flatMap { excludedDays.isEmpty ? $0 + excludedInstants.count + 1 : nil }
+            let surelyInside = CivilTime(secondsSinceEpoch: window.lower + margin)
+            var inWindow = 0
             while let next = iterator.next() {
-                if next >= wallLower { starts.append(next) }
+                if next >= wallLower {
+                    starts.append(next)
+                    if next >= surelyInside { inWindow += 1 }
+                    if let enough, inWindow >= enough { break }
+                }
                 produced += 1
                 if produced > window.maximumInstances + 10_000 {
                     truncated = true
