@@ -77,6 +77,37 @@ import Testing
         )
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("must be after start"), "\(bad.stderr)")
+        // get, update and delete through `call`, with the ETag.
+        let created = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+        let id = try #require(created?["id"] as? String)
+        let etag = try #require(created?["etag"] as? String)
+        let got = try await CLI.call(
+            ["call", "calendar", "get_event", "--input", #"{"id": "\#(id)"}"#, "--json"] + common,
+            environment: environment
+        )
+        #expect(got.stdout.contains(#""summary":"Review""#), "\(got.stdout) \(got.stderr)")
+        let update = [
+            "call", "calendar", "update_event", "--input",
+            #"{"id": "\#(id)", "etag": "\#(etag)", "summary": "Review (moved)", "start": "2026-12-03T16:00:00+01:00"}"#,
+            "--json",
+        ]
+        let updated = try await CLI.call(update + common, environment: environment)
+        #expect(updated.status == 0, "\(updated.stderr)")
+        #expect(updated.stdout.contains(#""end":"2026-12-03T16:30:00+01:00""#), "the length stays: \(updated.stdout)")
+        let stale = try await CLI.call(update + common, environment: environment)
+        #expect(stale.status == 1)
+        #expect(stale.stderr.contains("conflict") || stale.stderr.contains("changed since"), "\(stale.stderr)")
+        let deleted = try await CLI.call(
+            ["call", "calendar", "delete_event", "--input", #"{"id": "\#(id)"}"#] + common,
+            environment: environment
+        )
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        let gone = try await CLI.call(
+            ["call", "calendar", "get_event", "--input", #"{"id": "\#(id)"}"#] + common,
+            environment: environment
+        )
+        #expect(gone.status == 1 && gone.stderr.contains("no event with id"), "\(gone.stderr)")
+
         let help = try await CLI.call(["calendar", "create", "--help"])
         #expect(help.stdout.contains("--idempotency-key") && help.stdout.contains("Example"))
     }

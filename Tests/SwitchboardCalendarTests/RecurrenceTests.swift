@@ -175,6 +175,28 @@ import Testing
         #expect(twice == CivilTime(year: 2026, month: 10, day: 25, hour: 0, minute: 30).secondsSinceEpoch)
     }
 
+    @Test func aCustomVTimezoneResolvesAmbiguousAndMissingTimesAsTheFileSays() throws {
+        // Each event's X-TZNAME names the observance its start must fall in (+1200 winter, +1000 summer).
+        let document = try ICalendarDocument(
+            parsing: try ICalendarParserTests.fixture(
+                "collective-icalendar/calendars_issue_722_timezone_transition_ambiguity.ics"
+            )
+        )
+        let names = [43_200: "winter", 36_000: "summer"]
+        #expect(document.series.count == 4)
+        for series in document.series {
+            let event = try #require(series.master)
+            let start = try ICalTime.parse(try #require(event.property("DTSTART")))
+            guard case .zoned(_, let tzid) = start else {
+                Issue.record("event \(series.uid) has no TZID")
+                continue
+            }
+            let zone = try document.zones.zone(tzid)
+            let offset = zone.offset(atUTC: try document.zones.instant(of: start))
+            #expect(names[offset] == event.property("X-TZNAME")?.value, "event \(series.uid)")
+        }
+    }
+
     @Test func unknownAndBadPartsAreNamed() throws {
         #expect { try RecurrenceRule(parsing: "FREQ=DAILY;BYFOO=1") } throws: { error in
             (error as? ICalendarError)?.message.contains("unknown part 'BYFOO'") == true
