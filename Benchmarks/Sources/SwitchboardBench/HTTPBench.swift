@@ -76,7 +76,35 @@ func runHTTPBenchmark(url: String, seconds: Double, concurrency: Int) async thro
     var raws: [Double] = []
     var withs: [Double] = []
     var withouts: [Double] = []
+    var transports: [Double] = []
+    let authenticator = NoAuthenticator()
+    // BENCH_HTTP_ONLY=transport|ours: measure one path alone (for a profiler).
+    if let only = ProcessInfo.processInfo.environment["BENCH_HTTP_ONLY"] {
+        let rate = try await measure(only) {
+            if only == "transport" {
+                _ = try await transport.send(
+                    TransportRequest(method: "GET", url: url, headers: [("Accept", "application/json")]),
+                    settings: settings,
+                    authenticator: authenticator
+                )
+            } else {
+                _ = try await noDeadline.execute(service: "bench", operation: "request", input: input)
+            }
+        }
+        print(String(format: "%@: %.0f requests/s", only, rate))
+        try await client.shutdown()
+        try await transport.shutdown()
+        return
+    }
     for _ in 0..<3 {
+        transports.append(try await measure("HTTPTransport.send alone (no manager, no adapter)") {
+            let response = try await transport.send(
+                TransportRequest(method: "GET", url: url, headers: [("Accept", "application/json")]),
+                settings: settings,
+                authenticator: authenticator
+            )
+            guard response.status == 200 else { throw BenchFailure(text: "transport status \(response.status)") }
+        })
         raws.append(try await measure("raw AsyncHTTPClient") {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "User-Agent", value: "bench")
@@ -95,6 +123,7 @@ func runHTTPBenchmark(url: String, seconds: Double, concurrency: Int) async thro
     }
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     print(String(format: "median raw AsyncHTTPClient: %.0f requests/s", median(raws)))
+    print(String(format: "median HTTPTransport.send:  %.0f requests/s, ratio %.3f", median(transports), median(transports) / median(raws)))
     print(String(format: "median ours, 30 s deadline: %.0f requests/s, ratio %.3f", median(withs), median(withs) / median(raws)))
     print(String(format: "median ours, no deadline:   %.0f requests/s, ratio %.3f", median(withouts), median(withouts) / median(raws)))
     try await client.shutdown()

@@ -9,6 +9,10 @@ import Synchronization
 /// a create is `PUT` with `If-None-Match: *`, so a repeat (412) finds the event already stored; updates and
 /// deletes send `If-Match`; listing is a `calendar-query` REPORT with a time range, whose results are expanded
 /// here, the same way as for every other calendar.
+///
+/// Busy time is computed from that listing, not with a `free-busy-query` REPORT: Radicale and Xandikos (checked)
+/// place all-day and floating events in UTC there (an all-day event on 7 December is busy 00:00Z–24:00Z, not the
+/// day in the calendar's `time_zone`), which would count the wrong hours.
 public struct CalDAVCalendar: CalendarService {
     public let timeZone: ICalZone
     let client: CalDAVClient

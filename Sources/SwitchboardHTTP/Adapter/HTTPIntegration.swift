@@ -16,7 +16,18 @@ public struct HTTPIntegration: Integration {
     let transport: HTTPTransport
     let authenticator: any Authenticator
 
-    static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]
+    static func isIdempotent(_ method: String) -> Bool {
+        switch method {
+        case "GET", "HEAD", "PUT", "DELETE", "OPTIONS": true
+        default: false
+        }
+    }
+
+    /// The method, upper-cased (GET when absent); the schema allows only ASCII names.
+    static func method(_ given: String?) -> String {
+        guard let given else { return "GET" }
+        return given.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? given.uppercased() : given
+    }
 
     /// Creates the adapter.
     public init(settings: HTTPServiceSettings, transport: HTTPTransport, authenticator: any Authenticator) {
@@ -55,7 +66,7 @@ public struct HTTPIntegration: Integration {
                     ],
                 ],
                 idempotency: .decidedPerCall { input in
-                    Self.idempotentMethods.contains((input["method"]?.stringValue ?? "GET").uppercased())
+                    Self.isIdempotent(Self.method(input["method"]?.stringValue))
                 }
             )
         ]
@@ -65,7 +76,7 @@ public struct HTTPIntegration: Integration {
         guard operation == "request" else {
             throw IntegrationError(code: .unknownOperation, message: "no operation named \(operation)")
         }
-        let method = (input["method"]?.stringValue ?? "GET").uppercased()
+        let method = Self.method(input["method"]?.stringValue)
         var query: [(String, String)] = []
         if let members = input["query"]?.objectValue, !members.isEmpty {
             for (name, value) in members.sorted(by: { $0.key < $1.key }) {
@@ -113,8 +124,9 @@ public struct HTTPIntegration: Integration {
             deadline: context.remaining
         )
         var headerObject: [String: JSONValue] = [:]
+        headerObject.reserveCapacity(response.headers.count)
         for (name, value) in response.headers {
-            let key = name.lowercased()
+            let key = asciiLowercased(name)
             if case .string(let existing)? = headerObject[key] {
                 headerObject[key] = .string(existing + ", " + value)
             } else {
@@ -131,8 +143,11 @@ public struct HTTPIntegration: Integration {
 
     static func decodeBody(_ response: TransportResponse) -> JSONValue {
         if response.body.isEmpty { return .null }
-        let type = response.header("Content-Type")?.lowercased() ?? ""
-        if type.contains("json"), let json = try? JSONValue.parse(response.body) { return json }
+        if let type = response.header("Content-Type"), asciiContainsCaseInsensitive(type, "json"),
+            let json = try? JSONValue.parse(response.body)
+        {
+            return json
+        }
         return .string(String(decoding: response.body, as: UTF8.self))
     }
 }

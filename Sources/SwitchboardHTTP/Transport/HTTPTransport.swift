@@ -21,6 +21,7 @@ public final class HTTPTransport: Sendable {
     }
 
     private let clients = Mutex<[ClientKey: HTTPClient]>([:])
+    private let last = Mutex<(ClientKey, HTTPClient)?>(nil)
     private let tlsConfigurations = Mutex<[String: TLSConfiguration]>([:])
     private let maximumConnectionsPerHost: Int
     private let logger: Logger
@@ -42,8 +43,13 @@ public final class HTTPTransport: Sendable {
             connect: Int64(settings.connectTimeout.seconds * 1000),
             read: Int64(settings.readTimeout.seconds * 1000)
         )
+        // The common case, one timeout setting in the process: no hashing.
+        if let (lastKey, client) = last.withLock({ $0 }), lastKey == key { return client }
         return clients.withLock { clients in
-            if let client = clients[key] { return client }
+            if let client = clients[key] {
+                last.withLock { $0 = (key, client) }
+                return client
+            }
             var configuration = HTTPClient.Configuration(
                 redirectConfiguration: .disallow,
                 timeout: .init(connect: .milliseconds(key.connect), read: .milliseconds(key.read)),
@@ -58,6 +64,7 @@ public final class HTTPTransport: Sendable {
             configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             clients[key] = client
+            last.withLock { $0 = (key, client) }
             return client
         }
     }
@@ -78,6 +85,7 @@ public final class HTTPTransport: Sendable {
 
     /// Closes every connection. Call once.
     public func shutdown() async throws {
+        last.withLock { $0 = nil }
         let all = clients.withLock { clients in
             defer { clients.removeAll() }
             return Array(clients.values)
@@ -439,6 +447,31 @@ public final class HTTPTransport: Sendable {
     static func redactor(_ settings: HTTPServiceSettings, _ authenticator: any Authenticator) -> Redactor {
         Redactor(secrets: authenticator.secretValues + settings.headers.map(\.1))
     }
+}
+
+/// `text` with ASCII letters lower-cased (header names are ASCII); no copy when there is nothing to change.
+func asciiLowercased(_ text: String) -> String {
+    guard text.utf8.contains(where: { (0x41...0x5A).contains($0) }) else { return text }
+    return String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+}
+
+/// Whether `text` contains the lower-case ASCII `needle`, ignoring ASCII case (no Foundation search).
+func asciiContainsCaseInsensitive(_ text: String, _ needle: StaticString) -> Bool {
+    let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+    let bytes = Array(text.utf8)
+    guard bytes.count >= pattern.count, !pattern.isEmpty else { return pattern.isEmpty }
+    for start in 0...(bytes.count - pattern.count) {
+        var matched = true
+        for offset in 0..<pattern.count {
+            let b = bytes[start + offset]
+            if ((0x41...0x5A).contains(b) ? b | 0x20 : b) != pattern[offset] {
+                matched = false
+                break
+            }
+        }
+        if matched { return true }
+    }
+    return false
 }
 
 /// Header names are ASCII: compare them without Foundation's locale-aware machinery.
