@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SwitchboardDatabase", targets: ["SwitchboardDatabase"]),
         .library(name: "SwitchboardStorage", targets: ["SwitchboardStorage"]),
         .library(name: "SwitchboardCalendar", targets: ["SwitchboardCalendar"]),
+        .library(name: "SwitchboardEmail", targets: ["SwitchboardEmail"]),
         .library(name: "SwitchboardLanguage", targets: ["SwitchboardLanguage"]),
         .library(name: "SwitchboardTesting", targets: ["SwitchboardTesting"]),
         .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
@@ -86,13 +87,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "SwitchboardEmail",
+            dependencies: ["SwitchboardCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "SwitchboardLanguage"),
         .target(name: "SwitchboardExamples", dependencies: ["SwitchboardCore"]),
         .target(
             name: "Switchboard",
             dependencies: [
                 "SwitchboardCore", "SwitchboardHTTP", "SwitchboardDatabase", "SwitchboardStorage",
-                "SwitchboardCalendar", "SwitchboardLanguage",
+                "SwitchboardCalendar", "SwitchboardEmail", "SwitchboardLanguage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -116,6 +121,7 @@ let package = Package(
                 "SwitchboardDatabase",
                 "SwitchboardStorage",
                 "SwitchboardCalendar",
+                "SwitchboardEmail",
                 "SwitchboardLanguage",
                 "SwitchboardExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -179,6 +185,11 @@ let package = Package(
         .testTarget(
             name: "SwitchboardCalendarTests",
             dependencies: ["SwitchboardCore", "SwitchboardCalendar", "SwitchboardHTTP", "SwitchboardTesting"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SwitchboardEmailTests",
+            dependencies: ["SwitchboardCore", "SwitchboardEmail", "SwitchboardTesting"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

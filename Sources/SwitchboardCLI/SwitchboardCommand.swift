@@ -23,7 +23,8 @@ struct SwitchboardCommand: AsyncParsableCommand {
             """,
         version: SwitchboardVersion.current,
         subcommands: [
-            CallCommand.self, ParseCommand.self, CalendarCommand.self, ICalCommand.self, FilesCommand.self,
+            CallCommand.self, ParseCommand.self, CalendarCommand.self, ICalCommand.self, EmailCommand.self,
+            FilesCommand.self,
             IntegrationsCommand.self, AuthCommand.self,
             ConfigCommand.self, SecretsCommand.self,
         ]

@@ -449,11 +449,8 @@ public final class HTTPTransport: Sendable {
     }
 }
 
-/// `text` with ASCII letters lower-cased (header names are ASCII); no copy when there is nothing to change.
-func asciiLowercased(_ text: String) -> String {
-    guard text.utf8.contains(where: { (0x41...0x5A).contains($0) }) else { return text }
-    return String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
-}
+/// `text` with ASCII letters lower-cased (header names are ASCII).
+func asciiLowercased(_ text: String) -> String { ASCII.lowercased(text) }
 
 /// Whether `text` contains the lower-case ASCII `needle`, ignoring ASCII case (no Foundation search).
 func asciiContainsCaseInsensitive(_ text: String, _ needle: StaticString) -> Bool {
@@ -475,17 +472,7 @@ func asciiContainsCaseInsensitive(_ text: String, _ needle: StaticString) -> Boo
 }
 
 /// Header names are ASCII: compare them without Foundation's locale-aware machinery.
-func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
-    let x = a.utf8
-    let y = b.utf8
-    guard x.count == y.count else { return false }
-    for (p, q) in zip(x, y) where p != q {
-        let lp = (0x41...0x5A).contains(p) ? p | 0x20 : p
-        let lq = (0x41...0x5A).contains(q) ? q | 0x20 : q
-        if lp != lq { return false }
-    }
-    return true
-}
+func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool { ASCII.caseInsensitiveEquals(a, b) }
 
 extension HTTPClientError {
     /// The error's name without its associated values (header errors carry the values, often credentials).

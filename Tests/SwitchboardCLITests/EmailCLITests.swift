@@ -1,0 +1,55 @@
+import Foundation
+import SwitchboardTesting
+import Testing
+
+/// `switchboard email parse` as a user runs it.
+@Suite struct EmailCLITests {
+    static let message = """
+        From: Ann Lee <ann@example.com>\r
+        To: bob@example.com\r
+        Subject: =?ISO-8859-1?Q?Bericht_f=FCr_Q3?=\r
+        Date: Thu, 3 Dec 2026 15:04:05 +0100\r
+        Message-ID: <q3@example.com>\r
+        Content-Type: multipart/mixed; boundary="b"\r
+        \r
+        --b\r
+        Content-Type: text/plain; charset=utf-8\r
+        \r
+        Anbei der Bericht.\r
+        --b\r
+        Content-Type: application/pdf\r
+        Content-Disposition: attachment; filename="q3.pdf"\r
+        Content-Transfer-Encoding: base64\r
+        \r
+        JVBERi0xLjQK\r
+        --b--\r
+
+        """
+
+    @Test func parsePrintsTheMessageShape() async throws {
+        let scratch = Scratch()
+        let file = scratch.write("q3.eml", Self.message)
+        let result = try await CLI.call(["email", "parse", file, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(json?["subject"] as? String == "Bericht für Q3")
+        #expect((json?["from"] as? [[String: Any]])?.first?["name"] as? String == "Ann Lee")
+        #expect((json?["to"] as? [[String: Any]])?.first?["address"] as? String == "bob@example.com")
+        #expect(json?["cc"] as? [Any] != nil && (json?["cc"] as? [Any])?.isEmpty == true)
+        #expect(json?["date"] as? String == "2026-12-03T15:04:05+01:00")
+        #expect(json?["message_id"] as? String == "q3@example.com")
+        #expect(json?["text"] as? String == "Anbei der Bericht.")
+        #expect(json?["html"] is NSNull)
+        let attachment = (json?["attachments"] as? [[String: Any]])?.first
+        #expect(attachment?["filename"] as? String == "q3.pdf")
+        #expect(attachment?["size"] as? Int == 9)
+        #expect(attachment?["sha256"] as? String == "e5c62df5dab5c87b6a015ef3d43597074d1eec433b15f51aec63b8582d0e4ab4")
+        let text = try await CLI.call(["email", "parse", "-"], stdin: Self.message)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("Subject: Bericht für Q3") && text.stdout.contains("Anbei der Bericht."))
+        let garbage = try await CLI.call(["email", "parse", "-"], stdin: "\n\nno headers")
+        #expect(garbage.status == 2 && garbage.stderr.contains("not an e-mail message"), "\(garbage.stderr)")
+        let missing = try await CLI.call(["email", "parse", scratch.path + "/nope.eml"])
+        #expect(missing.status == 2 && missing.stderr.contains("nope.eml"))
+    }
+}
