@@ -89,7 +89,7 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardEmail",
-            dependencies: ["SwitchboardCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SwitchboardCore", "SwitchboardHTTP", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SwitchboardLanguage"),
         .target(name: "SwitchboardExamples", dependencies: ["SwitchboardCore"]),

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import SwitchboardCalendar
 import SwitchboardCore
 import SwitchboardDatabase
+import SwitchboardEmail
 import SwitchboardHTTP
 import SwitchboardStorage
 
@@ -33,7 +34,7 @@ public final class SwitchboardRuntime: Sendable {
     public static func families(http: HTTPAdapters, extra: [AdapterFamily] = []) -> [AdapterFamily] {
         [
             CalendarAdapters.family(http: http), StorageAdapters.family(transport: http.transport),
-            PlannedFamilies.email,
+            EmailAdapters.family,
             DatabaseAdapters.family,
         ] + extra
             + [http.family]

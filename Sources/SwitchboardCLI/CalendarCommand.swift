@@ -39,16 +39,14 @@ struct CalendarCommand: AsyncParsableCommand {
     static func call(_ common: Common, _ operation: String, _ input: JSONValue, key: String? = nil) async throws
         -> JSONValue
     {
-        let output = try await common.globals.withRuntime { runtime in
-            try await runtime.manager.execute(
-                service: common.service,
-                operation: operation,
-                input: input,
-                options: IntegrationManager.Options(idempotencyKey: key)
-            )
-        }
-        if common.json { print(output.jsonString(pretty: false)) }
-        return output
+        try await ServiceCall.run(
+            common.globals,
+            service: common.service,
+            json: common.json,
+            operation,
+            input,
+            key: key
+        )
     }
 
     static func line(_ event: JSONValue) -> String {

@@ -5,9 +5,132 @@ import Switchboard
 struct EmailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "email",
-        abstract: "Read e-mail messages (.eml files).",
-        subcommands: [Parse.self]
+        abstract: "Send and read e-mail (the embedded service is a Maildir in the data directory).",
+        discussion: """
+            The service is `email` unless --service names another. With no configuration it is the Maildir \
+            <data-dir>/mail: sent messages land in mail/outbox/new/ as .eml files, received ones are read from \
+            mail/inbox/.
+
+            Examples:
+              switchboard email send --to alice@example.com --subject "Q3 report" --text "Attached." --attach q3.pdf
+              switchboard email list --unseen --json
+              switchboard email parse message.eml --json
+            """,
+        subcommands: [Send.self, List.self, Parse.self]
     )
+
+    struct Common: ParsableArguments {
+        @Option(name: .long, help: ArgumentHelp("The e-mail service to use.", valueName: "name"))
+        var service = "email"
+
+        @Flag(name: .long, help: "Print exactly one JSON document (the operation's output) on stdout.")
+        var json = false
+
+        @OptionGroup(title: "Global options")
+        var globals: GlobalOptions
+    }
+
+    static func call(_ common: Common, _ operation: String, _ input: JSONValue, key: String? = nil) async throws
+        -> JSONValue
+    {
+        try await ServiceCall.run(
+            common.globals,
+            service: common.service,
+            json: common.json,
+            operation,
+            input,
+            key: key
+        )
+    }
+
+    struct Send: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "send",
+            abstract: "Send one message.",
+            discussion: """
+                Every address is checked before anything is sent; an invalid one refuses the whole message \
+                (exit 2). --html and --text take TEXT or @FILE.
+                Example: switchboard email send --to bob@example.com --cc carol@example.com --subject Hi --text @body.txt
+                """
+        )
+        @Option(name: .long, help: ArgumentHelp("A recipient (repeatable).", valueName: "addr")) var to: [String] = []
+        @Option(name: .long, help: ArgumentHelp("A copy recipient (repeatable).", valueName: "addr")) var cc: [String] =
+            []
+        @Option(name: .long, help: ArgumentHelp("A hidden recipient (repeatable).", valueName: "addr")) var bcc:
+            [String] = []
+        @Option(name: .long, help: ArgumentHelp("The sender (default: the service's from).", valueName: "addr"))
+        var from: String?
+        @Option(name: .long, help: "The subject.") var subject: String
+        @Option(name: .long, help: ArgumentHelp("The plain text body, or @FILE.", valueName: "text")) var text: String?
+        @Option(name: .long, help: ArgumentHelp("An HTML body, or @FILE.", valueName: "html")) var html: String?
+        @Option(name: .customLong("attach"), help: ArgumentHelp("A file to attach (repeatable).", valueName: "file"))
+        var attachments: [String] = []
+        @OptionGroup var common: Common
+
+        func validate() throws {
+            if to.isEmpty { throw ValidationError("give at least one --to") }
+            if text == nil && html == nil { throw ValidationError("give --text or --html") }
+        }
+
+        static func body(_ value: String?) throws -> JSONValue? {
+            guard let value else { return nil }
+            guard value.hasPrefix("@") else { return .string(value) }
+            do {
+                let data = try FileIO.readAll(String(value.dropFirst()), limit: 16 << 20, what: "the body")
+                return .string(String(decoding: data, as: UTF8.self))
+            } catch let error as IntegrationError {
+                throw CLIError.usage(error.message)
+            }
+        }
+
+        func run() async throws {
+            var input: [String: JSONValue] = [
+                "to": .array(to.map { .string($0) }), "subject": .string(subject),
+            ]
+            if !cc.isEmpty { input["cc"] = .array(cc.map { .string($0) }) }
+            if !bcc.isEmpty { input["bcc"] = .array(bcc.map { .string($0) }) }
+            if let from { input["from"] = .string(from) }
+            input["text"] = try Self.body(text)
+            input["html"] = try Self.body(html)
+            if !attachments.isEmpty { input["attachments"] = .array(attachments.map { .string($0) }) }
+            let output = try await EmailCommand.call(common, "send_email", .object(input))
+            guard !common.json else { return }
+            let accepted = output["accepted"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            print("sent \(output["message_id"]?.stringValue ?? "") to \(accepted.joined(separator: ", "))")
+            for rejection in output["rejected"]?.arrayValue ?? [] {
+                printError(
+                    "rejected: \(rejection["address"]?.stringValue ?? "") \(rejection["message"]?.stringValue ?? "")"
+                )
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "The messages of a folder (default inbox), without marking them read.",
+            discussion: "Example: switchboard email list --unseen --limit 20 --json"
+        )
+        @Option(name: .long, help: "The folder.") var folder = "inbox"
+        @Flag(name: .long, help: "Only messages not yet read.") var unseen = false
+        @Option(name: .long, help: "At most this many (the newest).") var limit: Int?
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            var input: [String: JSONValue] = ["folder": .string(folder), "unseen_only": .bool(unseen)]
+            if let limit { input["limit"] = .int(limit) }
+            let output = try await EmailCommand.call(common, "receive_emails", .object(input))
+            guard !common.json else { return }
+            let messages = output["messages"]?.arrayValue ?? []
+            if messages.isEmpty { print("no messages in \(folder)") }
+            for message in messages {
+                let from = message["from"]?.arrayValue?.first?["address"]?.stringValue ?? "?"
+                print(
+                    "\(message["date"]?.stringValue ?? "(no date)")  \(from)  \(message["subject"]?.stringValue ?? "(no subject)")"
+                )
+            }
+        }
+    }
 
     struct Parse: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -159,7 +159,10 @@ let seedFiles: [String: String] = [
     }
 
     @Test(arguments: [
-        (["call", "nosuch", "op"], "no service named nosuch; known services: calendar, database, file_storage, text"),
+        (
+            ["call", "nosuch", "op"],
+            "no service named nosuch; known services: calendar, database, email, file_storage, text"
+        ),
         (["call", "text", "nosuch"], "no operation named nosuch; text offers: stats, transform"),
         (["call", "text", "stats", "--input", "{not json"], "--input: input is not valid JSON"),
         (["call", "text", "stats", "--input", #"{"text": 5}"#], "input.text: expected string, found integer"),

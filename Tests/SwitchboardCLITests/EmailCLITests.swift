@@ -53,3 +53,45 @@ import Testing
         #expect(missing.status == 2 && missing.stderr.contains("nope.eml"))
     }
 }
+
+/// `switchboard email send` and `list` on the embedded Maildir, with no configuration.
+@Suite struct EmailMaildirCLITests {
+    @Test func sendAndListWithNoConfiguration() async throws {
+        let scratch = Scratch()
+        let common = ["--data-dir", scratch.path + "/data"]
+        let attachment = scratch.write("report.pdf", "%PDF-1.4\n")
+        let sent = try await CLI.call(
+            [
+                "email", "send", "--to", "alice@example.com", "--subject", "Q3 — numbers", "--text", "Attached.",
+                "--attach", attachment, "--json",
+            ]
+                + common
+        )
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stdout.contains(#""accepted":["alice@example.com"]"#), "\(sent.stdout)")
+        let outbox = scratch.path + "/data/mail/outbox/new"
+        let files = try FileManager.default.contentsOfDirectory(atPath: outbox)
+        #expect(files.count == 1)
+        let parsed = try await CLI.call(["email", "parse", outbox + "/" + files[0], "--json"])
+        #expect(
+            parsed.stdout.contains(#""subject":"Q3 — numbers""#)
+                && parsed.stdout.contains(#""address":"switchboard@localhost""#)
+        )
+        #expect(parsed.stdout.contains(#""filename":"report.pdf""#))
+        let bad = try await CLI.call(["email", "send", "--to", "alice@", "--subject", "x", "--text", "y"] + common)
+        #expect(bad.status == 2 && bad.stderr.contains("'alice@'"), "\(bad.stderr)")
+        try FileManager.default.createDirectory(
+            atPath: scratch.path + "/data/mail/inbox/new",
+            withIntermediateDirectories: true
+        )
+        try FileManager.default.copyItem(
+            atPath: outbox + "/" + files[0],
+            toPath: scratch.path + "/data/mail/inbox/new/a.eml"
+        )
+        let list = try await CLI.call(["email", "list"] + common)
+        #expect(
+            list.status == 0 && list.stdout.contains("switchboard@localhost  Q3 — numbers"),
+            "\(list.stdout) \(list.stderr)"
+        )
+    }
+}

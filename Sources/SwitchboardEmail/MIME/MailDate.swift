@@ -31,9 +31,10 @@ public struct MailDate: Sendable, Hashable {
                 cleaned.append(c)
             }
         }
-        var tokens = cleaned.split { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" || $0 == "\n" }.map {
-            String($0).lowercased()
-        }
+        var tokens = cleaned.split { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+            .map {
+                String($0).lowercased()
+            }
         // The day of the week is optional (and not checked).
         if let first = tokens.first, first.count >= 3, Int(first) == nil,
             Self.months.firstIndex(of: String(first.prefix(3))) == nil

@@ -74,12 +74,18 @@ public struct ParsedEmail: Sendable {
         let type = part.contentType.value
         let inline = !part.isAttachment && relatedRoot
         if inline && type == "text/plain" && text == nil {
-            text = part.text
+            text = Self.lineFeeds(part.text)
         } else if inline && type == "text/html" && html == nil {
-            html = part.text
+            html = Self.lineFeeds(part.text)
         } else if part.isAttachment || part.filename != nil || !type.hasPrefix("text/") {
             attachments.append(Attachment(filename: part.filename, contentType: type, bytes: part.body))
         }
+    }
+
+    /// Text with CRLF (and lone CR) line ends as LF.
+    static func lineFeeds(_ text: String) -> String {
+        guard text.utf8.contains(0x0D) else { return text }
+        return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     }
 
     /// The `email parse` JSON.

@@ -1,0 +1,192 @@
+import Foundation
+import SwitchboardCore
+
+/// The e-mail operations on any ``EmailService``: `send_email` (the seed's `email_data` as its whole input) and
+/// `receive_emails`.
+public struct EmailIntegration: Integration {
+    public let kind: String
+    let mail: any EmailService
+
+    public init(kind: String, mail: any EmailService) {
+        self.kind = kind
+        self.mail = mail
+    }
+
+    public func shutdown() async throws { try await mail.shutdown() }
+
+    public var operations: [OperationDescriptor] { Self.table.descriptors }
+
+    public func execute(_ operation: String, input: JSONValue, context: OperationContext) async throws -> JSONValue {
+        try await Self.table.run(operation, on: self, input: input, context: context)
+    }
+
+    static let addresses: JSONValue = ["type": ["string", "array"], "items": ["type": "string"]]
+
+    static let table = OperationTable<EmailIntegration>([
+        .init(
+            OperationDescriptor(
+                name: "send_email",
+                summary:
+                    "Send one message: to, cc, bcc, subject, text, html, attachments (paths or {filename, content_type, content_base64})",
+                inputSchema: [
+                    "type": "object", "required": ["to"],
+                    "properties": [
+                        "from": ["type": "string"], "to": addresses, "cc": addresses, "bcc": addresses,
+                        "reply_to": addresses, "subject": ["type": ["string", "null"]],
+                        "text": ["type": ["string", "null"]], "html": ["type": ["string", "null"]],
+                        "attachments": ["type": "array", "items": ["type": ["string", "object"]]],
+                        "in_reply_to": ["type": ["string", "null"]], "references": addresses,
+                    ],
+                    "additionalProperties": false,
+                ],
+                idempotency: .nonIdempotent
+            )
+        ) { adapter, input, context in try await adapter.send(input, context) },
+        .init(
+            OperationDescriptor(
+                name: "receive_emails",
+                summary: "The messages of a folder (default inbox), parsed; listing never marks them read",
+                inputSchema: [
+                    "type": "object",
+                    "properties": [
+                        "folder": ["type": "string", "minLength": 1], "since": ["type": "string"],
+                        "unseen_only": ["type": "boolean"], "limit": ["type": "integer", "minimum": 1],
+                    ],
+                    "additionalProperties": false,
+                ],
+                idempotency: .idempotent
+            )
+        ) { adapter, input, _ in try await adapter.receive(input) },
+    ])
+
+    /// The draft `input` describes, every address and file checked before anything is sent.
+    func draft(_ input: JSONValue) throws -> EmailDraft {
+        func list(_ key: String) throws -> [MailAddress] {
+            let values: [String]
+            switch input[key] {
+            case .string(let one)?: values = [one]
+            case .array(let items)?: values = items.compactMap(\.stringValue)
+            default: values = []
+            }
+            return try values.enumerated().map { index, text in
+                try AddressCheck.mailbox(text, field: values.count == 1 ? key : "\(key)[\(index)]")
+            }
+        }
+        let from: MailAddress
+        if let given = input["from"]?.stringValue {
+            from = try AddressCheck.mailbox(given, field: "from")
+        } else if let configured = mail.defaultFrom {
+            from = configured
+        } else {
+            throw IntegrationError.invalidInput(
+                "no sender: give from, or set from: in the service's configuration"
+            )
+        }
+        let to = try list("to")
+        guard !to.isEmpty else { throw IntegrationError.invalidInput("to names no recipient") }
+        var draft = EmailDraft(from: from, to: to)
+        draft.cc = try list("cc")
+        draft.bcc = try list("bcc")
+        draft.replyTo = try list("reply_to")
+        draft.subject = input["subject"]?.stringValue
+        draft.text = input["text"]?.stringValue
+        draft.html = input["html"]?.stringValue
+        draft.inReplyTo = input["in_reply_to"]?.stringValue
+        switch input["references"] {
+        case .string(let one)?: draft.references = one.split(separator: " ").map(String.init)
+        case .array(let items)?: draft.references = items.compactMap(\.stringValue)
+        default: break
+        }
+        for (index, item) in (input["attachments"]?.arrayValue ?? []).enumerated() {
+            if let path = item.stringValue {
+                let data: Data
+                do {
+                    data = try FileIO.readAll(path, limit: 64 << 20, what: "attachments[\(index)]")
+                } catch let error as IntegrationError {
+                    throw IntegrationError.invalidInput(error.message)
+                }
+                draft.attachments.append(
+                    .init(
+                        filename: (path as NSString).lastPathComponent,
+                        contentType: Self.contentType(of: path),
+                        bytes: [UInt8](data)
+                    )
+                )
+            } else {
+                guard let name = item["filename"]?.stringValue, !name.isEmpty,
+                    let encoded = item["content_base64"]?.stringValue,
+                    let bytes = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters)
+                else {
+                    throw IntegrationError.invalidInput(
+                        "attachments[\(index)] needs filename and content_base64 (base64), or is a file path"
+                    )
+                }
+                if MessageBuilder.hasLineBreak(name) || name.contains("\"") {
+                    throw IntegrationError.invalidInput("attachments[\(index)].filename holds a line break or quote")
+                }
+                draft.attachments.append(
+                    .init(
+                        filename: name,
+                        contentType: item["content_type"]?.stringValue ?? Self.contentType(of: name),
+                        bytes: [UInt8](bytes)
+                    )
+                )
+            }
+        }
+        return draft
+    }
+
+    static func contentType(of name: String) -> String {
+        switch (name as NSString).pathExtension.lowercased() {
+        case "pdf": "application/pdf"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "txt": "text/plain"
+        case "html", "htm": "text/html"
+        case "csv": "text/csv"
+        case "json": "application/json"
+        case "ics": "text/calendar"
+        case "zip": "application/zip"
+        default: "application/octet-stream"
+        }
+    }
+
+    func send(_ input: JSONValue, _ context: OperationContext) async throws -> JSONValue {
+        let draft = try draft(input)
+        let (bytes, id) = try MessageBuilder.build(draft, date: context.clock.wallTime)
+        let result = try await mail.send(bytes, from: draft.from.address, recipients: draft.recipients, messageID: id)
+        return [
+            "message_id": .string(id), "accepted": .array(result.accepted.map { .string($0) }),
+            "rejected": .array(
+                result.rejected.map {
+                    ["address": .string($0.address), "code": .int($0.code), "message": .string($0.message)]
+                }
+            ),
+        ]
+    }
+
+    func receive(_ input: JSONValue) async throws -> JSONValue {
+        let since = try input["since"]?.stringValue.map { text -> String in
+            guard text.count >= 10, text.prefix(10).allSatisfy({ $0.isNumber || $0 == "-" }) else {
+                throw IntegrationError.invalidInput("since '\(text)' is not a date such as 2026-12-01")
+            }
+            return String(text.prefix(10))
+        }
+        let messages = try await mail.receive(
+            folder: input["folder"]?.stringValue ?? "inbox",
+            unseenOnly: input["unseen_only"]?.boolValue ?? false,
+            limit: input["limit"]?.intValue
+        )
+        var out: [JSONValue] = []
+        for message in messages {
+            guard let email = try? ParsedEmail(parsing: message.bytes) else { continue }
+            if let since, let date = email.date, date.text.prefix(10) < since { continue }
+            guard case .object(var fields) = email.json else { continue }
+            fields["uid"] = .string(message.uid)
+            fields["flags"] = .array(message.flags.map { .string($0) })
+            out.append(.object(fields))
+        }
+        return ["messages": .array(out)]
+    }
+}
