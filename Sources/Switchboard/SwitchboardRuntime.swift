@@ -34,7 +34,7 @@ public final class SwitchboardRuntime: Sendable {
     public static func families(http: HTTPAdapters, extra: [AdapterFamily] = []) -> [AdapterFamily] {
         [
             CalendarAdapters.family(http: http), StorageAdapters.family(transport: http.transport),
-            EmailAdapters.family,
+            EmailAdapters.family(http: http),
             DatabaseAdapters.family,
         ] + extra
             + [http.family]

@@ -1,13 +1,16 @@
 import SwitchboardCore
 import SwitchboardHTTP
 
-/// The e-mail family: `type: maildir` built here (the embedded `email` service is the Maildir
-/// `<data-dir>/mail`), and the schemas of `smtp` and `http_api`, whose adapters come next.
+/// The e-mail family: `type: maildir` (the embedded `email` service is the Maildir `<data-dir>/mail`),
+/// `type: http_api` (a SendGrid-v3-style API: the seed's `email_config.yaml`), and the schema of `smtp`, whose
+/// adapter comes next.
 public enum EmailAdapters {
     /// The family. The seed's `email_config.yaml` has no `type`: a mail service with `base_url` is the HTTP API,
     /// with `host` SMTP, with `path` a Maildir.
-    public static var family: AdapterFamily {
-        AdapterFamily(name: "email", factories: factories, embedded: [embedded]) { service, block in
+    ///
+    /// - Parameter http: The runtime's shared transport and token store; `nil` gives the HTTP API its own.
+    public static func family(http: HTTPAdapters? = nil) -> AdapterFamily {
+        AdapterFamily(name: "email", factories: factories(http: http), embedded: [embedded]) { service, block in
             guard service.contains("email") || service.contains("mail") else { return nil }
             if block["base_url"] != nil { return "http_api" }
             if block["host"] != nil { return "smtp" }
@@ -44,14 +47,49 @@ public enum EmailAdapters {
         keys: ServiceSchema.commonKeys + [.init("path"), .init("from")]
     )
 
-    public static var factories: [AdapterFactory] {
+    /// The service's `from` (with `from_name`), checked.
+    static func sender(_ configuration: ServiceConfiguration) throws -> MailAddress? {
+        guard let text = try configuration.string("from") else { return nil }
+        var address = try AddressCheck.mailbox(text, field: "integrations.\(configuration.name).from")
+        if address.name == nil, let name = try configuration.string("from_name") { address.name = name }
+        return address
+    }
+
+    /// The factories; the HTTP API sends through `http`'s transport (its own when `nil`).
+    public static func factories(http: HTTPAdapters? = nil) -> [AdapterFactory] {
         [
             AdapterFactory(schema: smtpSchema, make: nil),
-            AdapterFactory(schema: httpSchema, make: nil),
-            AdapterFactory(schema: maildirSchema) { configuration, environment in
-                let from = try configuration.string("from").map {
-                    try AddressCheck.mailbox($0, field: "integrations.\(configuration.name).from")
+            AdapterFactory(schema: httpSchema) { configuration, _ in
+                let owned = http
+                let http = http ?? HTTPAdapters(transport: HTTPTransport(), tokenStore: InMemoryTokenStore())
+                var settings = try HTTPServiceSettings.load(
+                    from: configuration,
+                    defaultBaseURL: "https://api.sendgrid.com/v3"
+                )
+                if try configuration.string("auth_type") == nil, let key = try configuration.secret("api_key") {
+                    settings.authentication = .apiKey(key)
                 }
+                let authenticator = try settings.authentication.makeAuthenticator(
+                    service: configuration.name,
+                    transport: http.transport,
+                    store: http.tokenStore,
+                    clock: http.clock,
+                    caFile: settings.caFile
+                )
+                return EmailIntegration(
+                    kind: "http_api",
+                    mail: HTTPEmailAPI(
+                        settings: settings,
+                        transport: http.transport,
+                        authenticator: authenticator,
+                        from: try sender(configuration),
+                        sendPath: try configuration.string("send_path") ?? "/mail/send",
+                        ownsTransport: owned == nil
+                    )
+                )
+            },
+            AdapterFactory(schema: maildirSchema) { configuration, environment in
+                let from = try sender(configuration)
                 return EmailIntegration(
                     kind: "maildir",
                     mail: MaildirMailbox(

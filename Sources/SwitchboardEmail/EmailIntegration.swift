@@ -155,9 +155,9 @@ public struct EmailIntegration: Integration {
     func send(_ input: JSONValue, _ context: OperationContext) async throws -> JSONValue {
         let draft = try draft(input)
         let (bytes, id) = try MessageBuilder.build(draft, date: context.clock.wallTime)
-        let result = try await mail.send(bytes, from: draft.from.address, recipients: draft.recipients, messageID: id)
+        let result = try await mail.send(draft, message: bytes, messageID: id)
         return [
-            "message_id": .string(id), "accepted": .array(result.accepted.map { .string($0) }),
+            "message_id": .string(result.messageID ?? id), "accepted": .array(result.accepted.map { .string($0) }),
             "rejected": .array(
                 result.rejected.map {
                     ["address": .string($0.address), "code": .int($0.code), "message": .string($0.message)]

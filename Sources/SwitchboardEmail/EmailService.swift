@@ -6,8 +6,9 @@ public protocol EmailService: Sendable {
     /// The sender when neither the call nor the draft names one.
     var defaultFrom: MailAddress? { get }
 
-    /// Sends (or delivers) one built message to `recipients`.
-    func send(_ message: [UInt8], from: String, recipients: [String], messageID: String) async throws -> SendResult
+    /// Sends (or delivers) one message: `draft` as the caller described it, `message` as MessageBuilder wrote it
+    /// (what SMTP and a Maildir carry), to `draft.recipients`.
+    func send(_ draft: EmailDraft, message: [UInt8], messageID: String) async throws -> SendResult
 
     /// The messages of `folder`, newest last.
     func receive(folder: String, unseenOnly: Bool, limit: Int?) async throws -> [ReceivedEmail]
@@ -29,10 +30,13 @@ public struct SendResult: Sendable {
 
     public var accepted: [String]
     public var rejected: [Rejection]
+    /// The id the service gave the message, when it names its own (an HTTP API's `X-Message-Id`).
+    public var messageID: String?
 
-    public init(accepted: [String], rejected: [Rejection] = []) {
+    public init(accepted: [String], rejected: [Rejection] = [], messageID: String? = nil) {
         self.accepted = accepted
         self.rejected = rejected
+        self.messageID = messageID
     }
 }
 

@@ -180,12 +180,22 @@ let seedFiles: [String: String] = [
     @Test func aConfiguredServiceWithoutAnAdapterIsUnavailableNotCalled() async throws {
         let scratch = Scratch()
         for (name, text) in seedFiles { scratch.write(name, text) }
-        let result = try await CLI.call(["call", "email", "send_email", "--config", scratch.path])
+        // The seed's e-mail API key is a placeholder: the service is not used, and the call says why.
+        let result = try await CLI.call([
+            "call", "email", "send_email", "--input", #"{"to": "a@example.com", "text": "x"}"#, "--config",
+            scratch.path,
+        ])
         #expect(result.status == 2)
+        #expect(result.stderr.contains("email.api_key: still holds a placeholder value"), "\(result.stderr)")
+        // A type whose adapter this build does not have yet (smtp) loads, and is refused when called.
+        let smtp = scratch.write("mail.yaml", "outgoing:\n  type: smtp\n  host: 127.0.0.1\n")
+        let noAdapter = try await CLI.call(["call", "outgoing", "send_email", "--config", smtp])
+        #expect(noAdapter.status == 2)
         #expect(
-            result.stderr.contains(
-                "service email (type http_api) is configured, but this build has no http_api adapter yet"
-            )
+            noAdapter.stderr.contains(
+                "service outgoing (type smtp) is configured, but this build has no smtp adapter yet"
+            ),
+            "\(noAdapter.stderr)"
         )
         // The seed's database block still holds the placeholder password: it is never sent, and the call says so.
         let database = try await CLI.call([

@@ -9,7 +9,7 @@ import Testing
     static func withMaildir<Result>(_ body: (IntegrationManager, String) async throws -> Result) async throws -> Result
     {
         try await ServiceHarness.withServices(
-            [EmailAdapters.family],
+            [EmailAdapters.family()],
             yaml: { directory in "mail:\n  type: maildir\n  path: \(directory)/mail\n  from: Team <team@example.com>\n"
             },
             prefix: "maildir"

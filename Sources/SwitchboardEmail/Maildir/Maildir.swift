@@ -26,9 +26,7 @@ public struct MaildirMailbox: EmailService {
         return root + "/" + folder.lowercased()
     }
 
-    public func send(_ message: [UInt8], from: String, recipients: [String], messageID: String) async throws
-        -> SendResult
-    {
+    public func send(_ draft: EmailDraft, message: [UInt8], messageID: String) async throws -> SendResult {
         let outbox = try Self.folderPath(path, "outbox")
         for sub in ["tmp", "new", "cur"] { try FileIO.ensureDirectory(outbox + "/" + sub) }
         let unique =
@@ -39,7 +37,7 @@ public struct MaildirMailbox: EmailService {
             unlink(temporary)
             throw IntegrationError(code: .internalError, message: "cannot deliver into \(outbox)/new")
         }
-        return SendResult(accepted: recipients)
+        return SendResult(accepted: draft.recipients)
     }
 
     public func receive(folder: String, unseenOnly: Bool, limit: Int?) async throws -> [ReceivedEmail] {
