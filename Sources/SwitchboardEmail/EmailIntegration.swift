@@ -57,7 +57,112 @@ public struct EmailIntegration: Integration {
                 idempotency: .idempotent
             )
         ) { adapter, input, _ in try await adapter.receive(input) },
+        .init(
+            OperationDescriptor(
+                name: "get_attachment",
+                summary: "Save one attachment of a message (by index from 0, or by filename) into destination",
+                inputSchema: [
+                    "type": "object", "required": ["uid", "destination"],
+                    "properties": [
+                        "uid": ["type": ["string", "integer"]], "folder": ["type": "string", "minLength": 1],
+                        "index": ["type": "integer", "minimum": 0], "filename": ["type": "string"],
+                        "destination": ["type": "string", "minLength": 1],
+                    ],
+                    "additionalProperties": false,
+                ],
+                idempotency: .idempotent
+            )
+        ) { adapter, input, _ in try await adapter.attachment(input) },
+        .init(
+            OperationDescriptor(
+                name: "mark_read",
+                summary: "Mark messages read",
+                inputSchema: [
+                    "type": "object", "required": ["uids"],
+                    "properties": ["uids": uids, "folder": ["type": "string", "minLength": 1]],
+                    "additionalProperties": false,
+                ],
+                idempotency: .idempotent
+            )
+        ) { adapter, input, _ in
+            let marked = try await adapter.mail.markRead(folder: folder(input), uids: try uidList(input))
+            return ["marked": .array(marked.map { .string($0) })]
+        },
+        .init(
+            OperationDescriptor(
+                name: "move",
+                summary: "Move messages to another folder (from_folder, default inbox)",
+                inputSchema: [
+                    "type": "object", "required": ["uids", "folder"],
+                    "properties": [
+                        "uids": uids, "folder": ["type": "string", "minLength": 1],
+                        "from_folder": ["type": "string", "minLength": 1],
+                    ],
+                    "additionalProperties": false,
+                ],
+                idempotency: .idempotent
+            )
+        ) { adapter, input, _ in
+            let moved = try await adapter.mail.move(
+                folder: input["from_folder"]?.stringValue ?? "inbox",
+                uids: try uidList(input),
+                to: input["folder"]?.stringValue ?? ""
+            )
+            return ["moved": .array(moved.map { .string($0) })]
+        },
     ])
+
+    static let uids: JSONValue = ["type": "array", "items": ["type": ["string", "integer"]]]
+
+    static func folder(_ input: JSONValue) -> String { input["folder"]?.stringValue ?? "inbox" }
+
+    static func uidList(_ input: JSONValue) throws -> [String] {
+        let list = (input["uids"]?.arrayValue ?? []).map { $0.stringValue ?? $0.intValue.map(String.init) ?? "" }
+        guard !list.isEmpty, !list.contains("") else { throw IntegrationError.invalidInput("uids names no message") }
+        return list
+    }
+
+    func attachment(_ input: JSONValue) async throws -> JSONValue {
+        let uid = input["uid"]?.stringValue ?? input["uid"]?.intValue.map(String.init) ?? ""
+        guard let message = try await mail.fetch(folder: Self.folder(input), uid: uid) else {
+            throw IntegrationError(
+                code: .notFound,
+                message: "no message \(uid) in \(Self.folder(input))",
+                transience: .never
+            )
+        }
+        let email = try ParsedEmail(parsing: message.bytes)
+        let chosen: ParsedEmail.Attachment?
+        if let name = input["filename"]?.stringValue {
+            chosen = email.attachments.first { $0.filename == name }
+        } else {
+            let index = input["index"]?.intValue ?? 0
+            chosen = index < email.attachments.count ? email.attachments[index] : nil
+        }
+        guard let attachment = chosen else {
+            let names = email.attachments.enumerated().map { "\($0.offset): \($0.element.filename ?? "(no name)")" }
+            throw IntegrationError(
+                code: .notFound,
+                message: "message \(uid) has no such attachment; it has "
+                    + (names.isEmpty ? "none" : names.joined(separator: ", ")),
+                transience: .never
+            )
+        }
+        var destination = input["destination"]?.stringValue ?? ""
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+            let safe = (attachment.filename ?? "attachment").replacingOccurrences(of: "/", with: "_")
+            destination += (destination.hasSuffix("/") ? "" : "/") + (safe.hasPrefix(".") ? "_" + safe : safe)
+        }
+        let parent = (destination as NSString).deletingLastPathComponent
+        guard parent.isEmpty || FileManager.default.fileExists(atPath: parent) else {
+            throw IntegrationError.invalidInput("destination's directory \(parent) does not exist")
+        }
+        try FileIO.writeAtomically(Data(attachment.bytes), to: destination, permissions: 0o600)
+        return [
+            "path": .string(destination), "size": .int(attachment.bytes.count), "sha256": .string(attachment.sha256),
+        ]
+    }
 
     /// The draft `input` describes, every address and file checked before anything is sent.
     func draft(_ input: JSONValue) throws -> EmailDraft {

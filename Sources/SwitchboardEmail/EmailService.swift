@@ -13,11 +13,35 @@ public protocol EmailService: Sendable {
     /// The messages of `folder`, newest last.
     func receive(folder: String, unseenOnly: Bool, limit: Int?) async throws -> [ReceivedEmail]
 
+    /// One message of `folder` by its uid, or nil.
+    func fetch(folder: String, uid: String) async throws -> ReceivedEmail?
+
+    /// Marks messages read (`\Seen`); returns the uids it found.
+    func markRead(folder: String, uids: [String]) async throws -> [String]
+
+    /// Moves messages to another folder; returns the uids it moved.
+    func move(folder: String, uids: [String], to target: String) async throws -> [String]
+
     func shutdown() async throws
 }
 
 extension EmailService {
     public func shutdown() async throws {}
+
+    static var noMailbox: IntegrationError {
+        IntegrationError(
+            code: .unknownOperation,
+            message: "this service sends only; it has no mailbox to read",
+            transience: .never,
+            hint: "configure an smtp service with an imap: block, or a maildir, to receive"
+        )
+    }
+
+    public func fetch(folder: String, uid: String) async throws -> ReceivedEmail? { throw Self.noMailbox }
+    public func markRead(folder: String, uids: [String]) async throws -> [String] { throw Self.noMailbox }
+    public func move(folder: String, uids: [String], to target: String) async throws -> [String] {
+        throw Self.noMailbox
+    }
 }
 
 /// What a send achieved, recipient by recipient.

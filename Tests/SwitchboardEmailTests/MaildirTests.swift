@@ -80,6 +80,54 @@ import Testing
             )
             #expect(unseen["messages"]?.arrayValue?.count == 1)
             #expect(unseen["messages"]?.arrayValue?.first?["uid"] == "1.eml")
+
+            // An attachment saved into a directory, by index and by name; a missing one names what there is.
+            try FileManager.default.createDirectory(atPath: directory + "/saved", withIntermediateDirectories: true)
+            let saved = try await manager.execute(
+                service: "mail",
+                operation: "get_attachment",
+                input: ["uid": "1.eml", "index": 0, "destination": .string(directory + "/saved")]
+            )
+            #expect(saved["path"]?.stringValue == directory + "/saved/data.bin")
+            #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/saved/data.bin"))) == binary)
+            let byName = try await manager.execute(
+                service: "mail",
+                operation: "get_attachment",
+                input: ["uid": "1.eml", "filename": "Übersicht 2026.txt", "destination": .string(directory + "/u.txt")]
+            )
+            #expect(byName["size"] == 3)
+            await #expect {
+                try await manager.execute(
+                    service: "mail",
+                    operation: "get_attachment",
+                    input: ["uid": "1.eml", "filename": "nope.pdf", "destination": .string(directory + "/x")]
+                )
+            } throws: { error in (error as? IntegrationError)?.message.contains("0: data.bin") == true }
+
+            // Read, then moved: the flags and folders follow.
+            let marked = try await manager.execute(service: "mail", operation: "mark_read", input: ["uids": ["1.eml"]])
+            #expect(marked["marked"] == ["1.eml"])
+            let none = try await manager.execute(
+                service: "mail",
+                operation: "receive_emails",
+                input: ["unseen_only": true]
+            )
+            #expect(none["messages"]?.arrayValue?.isEmpty == true)
+            let moved = try await manager.execute(
+                service: "mail",
+                operation: "move",
+                input: ["uids": ["1.eml", "0.eml"], "folder": "archive"]
+            )
+            #expect(moved["moved"] == ["1.eml", "0.eml"])
+            let archive = try await manager.execute(
+                service: "mail",
+                operation: "receive_emails",
+                input: ["folder": "archive"]
+            )
+            #expect(archive["messages"]?.arrayValue?.count == 2)
+            #expect(archive["messages"]?.arrayValue?.allSatisfy { $0["flags"] == ["\\Seen"] } == true)
+            let inbox = try await manager.execute(service: "mail", operation: "receive_emails", input: [:])
+            #expect(inbox["messages"]?.arrayValue?.isEmpty == true)
         }
     }
 

@@ -46,19 +46,7 @@ public struct MaildirMailbox: EmailService {
         for sub in ["new", "cur"] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/" + sub)) ?? []
             for name in names where !name.hasPrefix(".") {
-                var flags: [String] = []
-                if let marker = name.range(of: ":2,") {
-                    for letter in name[marker.upperBound...] {
-                        switch letter {
-                        case "S": flags.append("\\Seen")
-                        case "R": flags.append("\\Answered")
-                        case "F": flags.append("\\Flagged")
-                        case "T": flags.append("\\Deleted")
-                        case "D": flags.append("\\Draft")
-                        default: break
-                        }
-                    }
-                }
+                let flags = Self.flags(of: name)
                 if unseenOnly && flags.contains("\\Seen") { continue }
                 found.append((name, directory + "/" + sub + "/" + name, flags))
             }
@@ -72,5 +60,79 @@ public struct MaildirMailbox: EmailService {
                 bytes: [UInt8](try FileIO.readAll(file, limit: 64 << 20, what: "message"))
             )
         }
+    }
+
+    /// The IMAP-style flags of a Maildir file name's `:2,` suffix.
+    static func flags(of name: String) -> [String] {
+        guard let marker = name.range(of: ":2,") else { return [] }
+        return name[marker.upperBound...].compactMap { letter in
+            switch letter {
+            case "S": "\\Seen"
+            case "R": "\\Answered"
+            case "F": "\\Flagged"
+            case "T": "\\Deleted"
+            case "D": "\\Draft"
+            default: nil
+            }
+        }
+    }
+
+    /// The file of message `uid` in `folder` (`new` or `cur`, any flags), checked to be a plain name.
+    func file(folder: String, uid: String) throws -> (path: String, sub: String, name: String)? {
+        guard !uid.isEmpty, !uid.contains("/"), !uid.hasPrefix(".") else {
+            throw IntegrationError.invalidInput("uid '\(uid)' is not a message of this Maildir")
+        }
+        let directory = try Self.folderPath(path, folder)
+        for sub in ["new", "cur"] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/" + sub)) ?? []
+            if let name = names.first(where: { $0 == uid || $0.hasPrefix(uid + ":") }) {
+                return (directory + "/" + sub + "/" + name, sub, name)
+            }
+        }
+        return nil
+    }
+
+    public func fetch(folder: String, uid: String) async throws -> ReceivedEmail? {
+        guard let found = try file(folder: folder, uid: uid) else { return nil }
+        return ReceivedEmail(
+            uid: uid,
+            flags: Self.flags(of: found.name),
+            bytes: [UInt8](try FileIO.readAll(found.path, limit: 64 << 20, what: "message"))
+        )
+    }
+
+    public func markRead(folder: String, uids: [String]) async throws -> [String] {
+        var marked: [String] = []
+        for uid in uids {
+            guard let found = try file(folder: folder, uid: uid) else { continue }
+            var base = found.name
+            var flags = ""
+            if let marker = base.range(of: ":2,") {
+                flags = String(base[marker.upperBound...])
+                base = String(base[..<marker.lowerBound])
+            }
+            if !flags.contains("S") { flags = String((flags + "S").sorted()) }
+            let directory = try Self.folderPath(path, folder)
+            try FileIO.ensureDirectory(directory + "/cur")
+            guard rename(found.path, directory + "/cur/" + base + ":2," + flags) == 0 else {
+                throw IntegrationError(code: .internalError, message: "cannot mark \(uid) read in \(directory)")
+            }
+            marked.append(uid)
+        }
+        return marked
+    }
+
+    public func move(folder: String, uids: [String], to target: String) async throws -> [String] {
+        let destination = try Self.folderPath(path, target)
+        var moved: [String] = []
+        for uid in uids {
+            guard let found = try file(folder: folder, uid: uid) else { continue }
+            try FileIO.ensureDirectory(destination + "/" + found.sub)
+            guard rename(found.path, destination + "/" + found.sub + "/" + found.name) == 0 else {
+                throw IntegrationError(code: .internalError, message: "cannot move \(uid) to \(destination)")
+            }
+            moved.append(uid)
+        }
+        return moved
     }
 }
