@@ -54,7 +54,8 @@ public enum CalendarAdapters {
         [
             AdapterFactory(schema: googleSchema) { configuration, _ in
                 let settings = try HTTPAdapters.settings(for: configuration)
-                let (http, authenticator, owned) = try network(http, settings, configuration)
+                let (http, owned) = HTTPAdapters.sharedOrOwn(http)
+                let authenticator = try http.authenticator(for: settings)
                 return CalendarIntegration(
                     kind: "google_calendar",
                     calendar: GoogleCalendar(
@@ -80,7 +81,8 @@ public enum CalendarAdapters {
                     }
                     settings.authentication = .basic(username: username, password: password)
                 }
-                let (http, authenticator, owned) = try network(http, settings, configuration)
+                let (http, owned) = HTTPAdapters.sharedOrOwn(http)
+                let authenticator = try http.authenticator(for: settings)
                 return CalendarIntegration(
                     kind: "caldav",
                     calendar: CalDAVCalendar(
@@ -117,24 +119,6 @@ public enum CalendarAdapters {
 
     /// The system's zone (`TZ`, else /etc/localtime), or UTC.
     public static var systemZone: ICalZone { ICalZone.system(TimeZone.current.identifier) ?? .utc }
-
-    /// The transport and token store to use (`shared`, or new ones the calendar owns) and the service's
-    /// authenticator.
-    static func network(
-        _ shared: HTTPAdapters?,
-        _ settings: HTTPServiceSettings,
-        _ configuration: ServiceConfiguration
-    ) throws -> (HTTPAdapters, any Authenticator, owned: Bool) {
-        let http = shared ?? HTTPAdapters(transport: HTTPTransport(), tokenStore: InMemoryTokenStore())
-        let authenticator = try settings.authentication.makeAuthenticator(
-            service: configuration.name,
-            transport: http.transport,
-            store: http.tokenStore,
-            clock: http.clock,
-            caFile: settings.caFile
-        )
-        return (http, authenticator, shared == nil)
-    }
 
     static func origin(of url: String) -> String? {
         guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host

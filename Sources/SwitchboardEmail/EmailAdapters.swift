@@ -60,8 +60,7 @@ public enum EmailAdapters {
         [
             AdapterFactory(schema: smtpSchema, make: nil),
             AdapterFactory(schema: httpSchema) { configuration, _ in
-                let owned = http
-                let http = http ?? HTTPAdapters(transport: HTTPTransport(), tokenStore: InMemoryTokenStore())
+                let (http, owned) = HTTPAdapters.sharedOrOwn(http)
                 var settings = try HTTPServiceSettings.load(
                     from: configuration,
                     defaultBaseURL: "https://api.sendgrid.com/v3"
@@ -69,13 +68,7 @@ public enum EmailAdapters {
                 if try configuration.string("auth_type") == nil, let key = try configuration.secret("api_key") {
                     settings.authentication = .apiKey(key)
                 }
-                let authenticator = try settings.authentication.makeAuthenticator(
-                    service: configuration.name,
-                    transport: http.transport,
-                    store: http.tokenStore,
-                    clock: http.clock,
-                    caFile: settings.caFile
-                )
+                let authenticator = try http.authenticator(for: settings)
                 return EmailIntegration(
                     kind: "http_api",
                     mail: HTTPEmailAPI(
@@ -84,7 +77,7 @@ public enum EmailAdapters {
                         authenticator: authenticator,
                         from: try sender(configuration),
                         sendPath: try configuration.string("send_path") ?? "/mail/send",
-                        ownsTransport: owned == nil
+                        ownsTransport: owned
                     )
                 )
             },

@@ -127,6 +127,42 @@ import Testing
         #expect(GoogleEventJSON.error(409, body: Data(), retryAfter: nil).code == .conflict)
     }
 
+    @Test func anErrorThatQuotesTheCredentialNeverShowsIt() async throws {
+        let server = try await TestHTTPServer { request in
+            let echoed = request.header("Authorization") ?? ""
+            return .json(403, #"{"error":{"errors":[{"reason":"forbidden"}],"code":403,"message":"bad \#(echoed)"}}"#)
+        }
+        let transport = HTTPTransport()
+        let http = HTTPAdapters(transport: transport, tokenStore: InMemoryTokenStore())
+        do {
+            try await ServiceHarness.withServices(
+                [CalendarAdapters.family(http: http)],
+                yaml: { _ in
+                    "google_calendar:\n  base_url: \(server.baseURL)/calendar/v3\n  auth_type: bearer\n  token: ${T}\n"
+                },
+                environment: ["T": "very-secret-token-42"]
+            ) { manager, _ in
+                await #expect {
+                    try await manager.execute(
+                        service: "google_calendar",
+                        operation: "get_event",
+                        input: ["id": "abcdef"]
+                    )
+                } throws: { error in
+                    guard let error = error as? IntegrationError else { return false }
+                    return error.code == .forbidden
+                        && !"\(error) \(error.debugDescription)".contains("very-secret-token-42")
+                }
+            }
+            try await transport.shutdown()
+            try await server.shutdown()
+        } catch {
+            try? await transport.shutdown()
+            try? await server.shutdown()
+            throw error
+        }
+    }
+
     @Test func theStandInRefusesWhatTheDocumentDoesNotAllow() async throws {
         let api = try GoogleCalendarAPI(timeZone: .utc)
         func answer(_ method: String, _ uri: String, _ body: String = "") -> Int {

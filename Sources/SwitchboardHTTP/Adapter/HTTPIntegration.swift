@@ -209,16 +209,27 @@ public struct HTTPAdapters: Sendable {
                 return HTTPIntegration(
                     settings: settings,
                     transport: transport,
-                    authenticator: try settings.authentication.makeAuthenticator(
-                        service: configuration.name,
-                        transport: transport,
-                        store: tokenStore,
-                        clock: clock,
-                        caFile: settings.caFile
-                    )
+                    authenticator: try authenticator(for: settings)
                 )
             }
         ]
+    }
+
+    /// The authenticator of a service with `settings`, on this set's transport, token store and clock.
+    public func authenticator(for settings: HTTPServiceSettings) throws -> any Authenticator {
+        try settings.authentication.makeAuthenticator(
+            service: settings.service,
+            transport: transport,
+            store: tokenStore,
+            clock: clock,
+            caFile: settings.caFile
+        )
+    }
+
+    /// `shared` when there is one, else a set of its own (a transport the adapter must shut down: `owned`).
+    public static func sharedOrOwn(_ shared: HTTPAdapters?) -> (http: HTTPAdapters, owned: Bool) {
+        if let shared { return (shared, false) }
+        return (HTTPAdapters(transport: HTTPTransport(), tokenStore: InMemoryTokenStore()), true)
     }
 
     /// Google's endpoints, the defaults for `type: google_calendar`.

@@ -258,8 +258,13 @@ public final class HTTPTransport: Sendable {
                 } catch {
                     throw classify(error)
                 }
-                throw statusError?(buffered)
-                    ?? Self.statusError(buffered, settings: settings, authenticator: authenticator)
+                if let statusError {
+                    // A family's own mapping quotes the server's words: they pass the same redaction as ours.
+                    var mapped = statusError(buffered)
+                    mapped.message = Self.redactor(settings, authenticator).redact(mapped.message)
+                    throw mapped
+                }
+                throw Self.statusError(buffered, settings: settings, authenticator: authenticator)
             }
             do {
                 return try await body(response, outgoing.method)
