@@ -89,7 +89,14 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardEmail",
-            dependencies: ["SwitchboardCore", "SwitchboardHTTP", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "SwitchboardCore", "SwitchboardHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
         ),
         .target(name: "SwitchboardLanguage"),
         .target(name: "SwitchboardExamples", dependencies: ["SwitchboardCore"]),

@@ -2,34 +2,32 @@ import SwitchboardCore
 import SwitchboardHTTP
 
 /// The e-mail family: `type: maildir` (the embedded `email` service is the Maildir `<data-dir>/mail`),
-/// `type: http_api` (a SendGrid-v3-style API: the seed's `email_config.yaml`), and the schema of `smtp`, whose
-/// adapter comes next.
+/// `type: http_api` (a SendGrid-v3-style API: the seed's `email_config.yaml`), and `type: smtp` (SMTP submission,
+/// with IMAP for receiving).
 public enum EmailAdapters {
     /// The family. The seed's `email_config.yaml` has no `type`: a mail service with `base_url` is the HTTP API,
-    /// with `host` SMTP, with `path` a Maildir.
+    /// with an `smtp:` block SMTP, with `path` a Maildir.
     ///
     /// - Parameter http: The runtime's shared transport and token store; `nil` gives the HTTP API its own.
     public static func family(http: HTTPAdapters? = nil) -> AdapterFamily {
         AdapterFamily(name: "email", factories: factories(http: http), embedded: [embedded]) { service, block in
             guard service.contains("email") || service.contains("mail") else { return nil }
             if block["base_url"] != nil { return "http_api" }
-            if block["host"] != nil { return "smtp" }
+            if block["smtp"] != nil || block["imap"] != nil { return "smtp" }
             if block["path"] != nil { return "maildir" }
             return nil
         }
     }
 
+    /// `type: smtp`: nested `smtp:` (sending) and `imap:` (receiving) blocks, each key checked like a service's own.
     public static let smtpSchema = ServiceSchema(
         type: "smtp",
         family: "email",
-        keys: ServiceSchema.commonKeys + HTTPAdapters.timeoutKeys + [
-            .init("host"), .init("port", .integer, minimum: 1), .init("username"), .init("password", secret: true),
-            .init("tls", .oneOf(["starttls", "tls", "none"])), .init("from"), .init("from_name"), .init("helo_name"),
-            .init("ca_file"), .init("imap_host"), .init("imap_port", .integer, minimum: 1),
-            .init("imap_tls", .oneOf(["starttls", "tls", "none"])), .init("imap_username"),
-            .init("imap_password", secret: true), .init("auth_type", .oneOf(["none", "basic", "plain", "login"])),
+        keys: ServiceSchema.commonKeys + HTTPAdapters.timeoutKeys + MailServerSettings.oauthKeys + [
+            .init("smtp", .block(MailServerSettings.blockKeys)), .init("imap", .block(MailServerSettings.blockKeys)),
+            .init("from"), .init("from_name"), .init("helo_name"),
         ],
-        required: [["host"]]
+        required: [["smtp"]]
     )
 
     public static let httpSchema = ServiceSchema(
@@ -58,7 +56,22 @@ public enum EmailAdapters {
     /// The factories; the HTTP API sends through `http`'s transport (its own when `nil`).
     public static func factories(http: HTTPAdapters? = nil) -> [AdapterFactory] {
         [
-            AdapterFactory(schema: smtpSchema, make: nil),
+            AdapterFactory(schema: smtpSchema) { configuration, environment in
+                let settings = try MailServerSettings.smtp(configuration, http: http)
+                var from = try sender(configuration)
+                if from == nil, let username = settings.credentials?.username, AddressCheck.isAddrSpec(username) {
+                    from = MailAddress(name: try configuration.string("from_name"), address: username)
+                }
+                return EmailIntegration(
+                    kind: "smtp",
+                    mail: SMTPMailer(
+                        settings: settings,
+                        imap: try MailServerSettings.imap(configuration, http: http),
+                        from: from,
+                        maximumConnections: environment.policy.maxConnections
+                    )
+                )
+            },
             AdapterFactory(schema: httpSchema) { configuration, _ in
                 let (http, owned) = HTTPAdapters.sharedOrOwn(http)
                 var settings = try HTTPServiceSettings.load(

@@ -158,6 +158,7 @@ extension IntegrationManager {
             } else {
                 status.reason = "this build has no \(service.type) adapter yet"
             }
+            if let reason = status.reason { markUnusable(service.name, reason: reason) }
             statuses.append(status)
         }
         for service in embedded where configuration.service(service.name) == nil {

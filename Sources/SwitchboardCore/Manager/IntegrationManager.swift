@@ -45,6 +45,13 @@ public final class IntegrationManager: Sendable {
     }
 
     private let services = Mutex(Registry())
+    /// Configured services whose adapter could not be built, with the reason: calls to them say why.
+    private let unusable = Mutex([String: String]())
+
+    /// Records that the configured service `name` cannot be used, and why; calls to it fail with that reason.
+    package func markUnusable(_ name: String, reason: String) {
+        unusable.withLock { $0[name] = reason }
+    }
     /// The adapters' background work (``Integration/run()``).
     private let background = BackgroundWork()
     private let clock: any ResilienceClock
@@ -177,6 +184,14 @@ public final class IntegrationManager: Sendable {
         options: Options = Options()
     ) async throws -> JSONValue {
         guard let entry = services.withLock({ $0.entry(service) }) else {
+            if let reason = unusable.withLock({ $0[service] }) {
+                throw IntegrationError(
+                    code: .invalidConfiguration,
+                    message: "service \(service) is configured but cannot be used: \(reason)",
+                    service: service,
+                    hint: "fix the configuration (switchboard config check shows every problem)"
+                )
+            }
             throw IntegrationError(
                 code: .unknownService,
                 message: "no service named \(service); known services: \(knownList(serviceNames))",

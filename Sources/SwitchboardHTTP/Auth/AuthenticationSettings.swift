@@ -142,6 +142,31 @@ public struct AuthenticationSettings: Sendable {
         case "bearer":
             return .bearer(Secret(try configuration.requiredString("token")))
         case "oauth2", "service_account":
+            return .oauth2(
+                try oauth2Settings(
+                    from: configuration,
+                    serviceAccount: type == "service_account",
+                    defaultTokenURI: defaultTokenURI,
+                    defaultAuthURI: defaultAuthURI
+                )
+            )
+        default:
+            throw ConfigurationError(
+                at: configuration.node("auth_type")?.location ?? configuration.location,
+                keyPath: "\(configuration.name).auth_type",
+                "unknown auth_type \(type); expected none, api_key, basic, bearer, oauth2 or service_account"
+            )
+        }
+    }
+
+    /// The OAuth 2.0 keys of a service block (`client_id`, `token_uri`, `refresh_token`, ...), checked for the
+    /// grant they imply; for OAuth 2.0 outside HTTP too (SMTP and IMAP XOAUTH2).
+    package static func oauth2Settings(
+        from configuration: ServiceConfiguration,
+        serviceAccount: Bool = false,
+        defaultTokenURI: String? = nil,
+        defaultAuthURI: String? = nil
+    ) throws -> OAuth2Settings {
             var settings = OAuth2Settings()
             settings.clientID = try configuration.string("client_id")
             settings.clientSecret = try configuration.secret("client_secret")
@@ -158,7 +183,7 @@ public struct AuthenticationSettings: Sendable {
             }
             if let grant = try configuration.string("grant_type") {
                 settings.grant = OAuth2Settings.Grant(rawValue: grant) ?? .authorizationCode
-            } else if settings.serviceAccountFile != nil || type == "service_account" {
+            } else if settings.serviceAccountFile != nil || serviceAccount {
                 settings.grant = .jwtBearer
             } else if settings.refreshToken != nil {
                 settings.grant = .refreshToken
@@ -190,13 +215,6 @@ public struct AuthenticationSettings: Sendable {
                 try require(settings.clientID, "client_id", "for OAuth2")
                 try require(settings.tokenURI, "token_uri", "for OAuth2")
             }
-            return .oauth2(settings)
-        default:
-            throw ConfigurationError(
-                at: configuration.node("auth_type")?.location ?? configuration.location,
-                keyPath: "\(configuration.name).auth_type",
-                "unknown auth_type \(type); expected none, api_key, basic, bearer, oauth2 or service_account"
-            )
-        }
+            return settings
     }
 }
