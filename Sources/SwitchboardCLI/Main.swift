@@ -47,7 +47,7 @@ enum Main {
         return rest
     }
 
-    /// Prints an error as one line on stderr and returns the exit code: 2 before any service was called, 1 after.
+    /// Prints an error on stderr (a configuration error: each finding on its line) and returns the exit code: 2 before any service was called, 1 after.
     static func report(_ error: any Error, verbose: Bool) -> Int32 {
         switch error {
         case let error as IntegrationError:
@@ -55,10 +55,14 @@ enum Main {
             if verbose { printError("detail: \(error.debugDescription)") }
             return error.code.isUsageError ? 2 : 1
         case let error as ConfigurationError:
-            printError("error: \(error.description)")
-            if verbose && error.diagnostics.count > 1 {
-                for diagnostic in error.diagnostics.dropFirst() { printError("error: \(diagnostic)") }
+            // Every finding, one a line (a file is fixed in one pass, not one error per run); capped for a file
+            // that is not configuration at all.
+            let shown = verbose ? error.diagnostics.count : 20
+            for diagnostic in error.diagnostics.prefix(shown) { printError("error: \(diagnostic)") }
+            if error.diagnostics.count > shown {
+                printError("error: ... and \(error.diagnostics.count - shown) more (--verbose shows all)")
             }
+            if error.diagnostics.isEmpty { printError("error: \(error.description)") }
             return 2
         case let error as CLIError:
             printError("error: \(error.description)")

@@ -177,7 +177,7 @@ let seedFiles: [String: String] = [
         #expect(result.stderr.contains(expected), "\(result.stderr)")
     }
 
-    @Test func aConfiguredServiceWithoutAnAdapterIsUnavailableNotCalled() async throws {
+    @Test func placeholdersAndMisplacedKeysAreRefusedBeforeAnyCall() async throws {
         let scratch = Scratch()
         for (name, text) in seedFiles { scratch.write(name, text) }
         // The seed's e-mail API key is a placeholder: the service is not used, and the call says why.
@@ -187,15 +187,16 @@ let seedFiles: [String: String] = [
         ])
         #expect(result.status == 2)
         #expect(result.stderr.contains("email.api_key: still holds a placeholder value"), "\(result.stderr)")
-        // A type whose adapter this build does not have yet (smtp) loads, and is refused when called.
-        let smtp = scratch.write("mail.yaml", "outgoing:\n  type: smtp\n  host: 127.0.0.1\n")
-        let noAdapter = try await CLI.call(["call", "outgoing", "send_email", "--config", smtp])
-        #expect(noAdapter.status == 2)
+        // An SMTP server's keys written at the service's top level: the error says which block they belong in.
+        let other = Scratch()
+        let smtp = other.write("mail.yaml", "outgoing:\n  type: smtp\n  host: 127.0.0.1\n")
+        let misplaced = try await CLI.call(["config", "check", "--config", smtp])
+        #expect(misplaced.status == 2)
         #expect(
-            noAdapter.stderr.contains(
-                "service outgoing (type smtp) is configured, but this build has no smtp adapter yet"
+            misplaced.stderr.contains(
+                "outgoing.host: unknown key host for a smtp service; it belongs inside the smtp: or imap: block"
             ),
-            "\(noAdapter.stderr)"
+            "\(misplaced.stderr)"
         )
         // The seed's database block still holds the placeholder password: it is never sent, and the call says so.
         let database = try await CLI.call([

@@ -328,7 +328,7 @@ import Testing
             team_calendar: {type: caldav, base_url: "https://dav.example.com/", username: u, password: "${P:-x}"}
             gcal: {type: google_calendar, auth_type: oauth2, refresh_token: "${R:-r}", client_id: id}
             local_cal: {type: local_calendar}
-            mail_out: {type: smtp, host: 127.0.0.1, port: 2525, tls: starttls}
+            mail_out: {type: smtp, smtp: {host: 127.0.0.1, port: 2525, security: starttls}, imap: {port: 1143}}
             mail_api: {type: http_api, base_url: "https://api.example.com/v1", auth_type: api_key, api_key: "${K:-k}"}
             outbox: {type: maildir}
             pg: {type: postgresql, host: 127.0.0.1, tls: prefer}

@@ -100,7 +100,14 @@ extension ConfigurationLoader {
             let path = "\(name).\(relative)"
             guard let key = keys.first(where: { $0.name == entry.key }) else {
                 var message = "unknown key \(entry.key) for \(what)"
-                if let suggestion = Suggestion.closest(to: entry.key, among: allowed) {
+                let blocks = keys.filter { key in
+                    guard case .block(let inner) = key.kind else { return false }
+                    return inner.contains { $0.name == entry.key }
+                }
+                if !blocks.isEmpty {
+                    let names = blocks.map { "\($0.name):" }.joined(separator: " or ")
+                    message += "; it belongs inside the \(names) block (\(blocks[0].name): {\(entry.key): ...})"
+                } else if let suggestion = Suggestion.closest(to: entry.key, among: allowed) {
                     message += "; did you mean \(suggestion)?"
                 } else if prefix.isEmpty,
                     ["enabled", "max_rate_limit", "retry_attempts", "max_connections"].contains(entry.key)

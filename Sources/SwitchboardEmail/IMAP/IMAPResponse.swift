@@ -138,6 +138,7 @@ package struct IMAPResponseParser {
             values.append(try value(depth: 0))
             if current == UInt8(ascii: " ") { index += 1 }
         }
+        guard !values.isEmpty else { throw fail("a response with nothing after its tag") }
         return IMAPResponse(kind: kind, values: values, code: code, text: text)
     }
 

@@ -93,7 +93,8 @@ package actor IMAPSession {
                     code: .connectionFailed,
                     message: "\(settings.server) does not offer STARTTLS; refusing to log in in the clear",
                     transience: .never,
-                    hint: "use security: tls for an implicit-TLS port (993), or security: none with allow_insecure: true"
+                    hint:
+                        "use security: tls for an implicit-TLS port (993), or security: none with allow_insecure: true"
                 )
             }
             try expectOK(try await command("STARTTLS"), "STARTTLS")
@@ -167,7 +168,10 @@ package actor IMAPSession {
     }
 
     private func missingPassword() -> IntegrationError {
-        IntegrationError(code: .invalidConfiguration, message: "\(settings.server): no password or token to log in with")
+        IntegrationError(
+            code: .invalidConfiguration,
+            message: "\(settings.server): no password or token to log in with"
+        )
     }
 
     /// AUTHENTICATE with an initial response (SASL-IR when offered, else after the continuation).
@@ -228,11 +232,14 @@ package actor IMAPSession {
                 if quotable {
                     pending.append(UInt8(ascii: "\""))
                     for byte in bytes {
-                        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { pending.append(UInt8(ascii: "\\")) }
+                        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                            pending.append(UInt8(ascii: "\\"))
+                        }
                         pending.append(byte)
                     }
                     pending.append(UInt8(ascii: "\""))
-                } else if capabilities.contains("LITERAL+") || capabilities.contains("LITERAL-") && bytes.count <= 4096 {
+                } else if capabilities.contains("LITERAL+") || capabilities.contains("LITERAL-") && bytes.count <= 4096
+                {
                     pending += Array("{\(bytes.count)+}\r\n".utf8) + bytes
                 } else {
                     pending += Array("{\(bytes.count)}\r\n".utf8)
@@ -290,7 +297,9 @@ package actor IMAPSession {
             raw += [13, 10]
             guard let size = IMAPFraming.literalSize(atEndOf: line.readableBytesView) else { break }
             guard size <= settings.maximumLiteral else {
-                throw IMAPParseError(message: "a literal of \(size) bytes, more than the \(settings.maximumLiteral) allowed")
+                throw IMAPParseError(
+                    message: "a literal of \(size) bytes, more than the \(settings.maximumLiteral) allowed"
+                )
             }
             raw.reserveCapacity(raw.count + size + 256)
             let literal = try await connection.readExactly(size, timeout: settings.timeout)
@@ -435,7 +444,9 @@ package actor IMAPSession {
         guard !uids.isEmpty else { return }
         let answer = try await command(
             "UID STORE",
-            arguments: [.atom(UIDSet.text(uids)), .atom("+FLAGS.SILENT"), .atom("(" + flags.joined(separator: " ") + ")")]
+            arguments: [
+                .atom(UIDSet.text(uids)), .atom("+FLAGS.SILENT"), .atom("(" + flags.joined(separator: " ") + ")"),
+            ]
         )
         try expectOK(answer, "UID STORE")
     }

@@ -72,7 +72,8 @@ package enum MailServerSettings {
         var credentials: MailCredentials?
         if let username = try string("username") {
             let mechanism = try block.string("auth").flatMap(SASLMechanism.init(rawValue:))
-            let password = try block.secret("password") ?? (block.string("username") == nil ? fallback?.secret("password") : nil)
+            let password =
+                try block.secret("password") ?? (block.string("username") == nil ? fallback?.secret("password") : nil)
             var value = MailCredentials(username: username, password: password, mechanism: mechanism)
             if mechanism == .xoauth2 {
                 let settings = try AuthenticationSettings.oauth2Settings(from: service)

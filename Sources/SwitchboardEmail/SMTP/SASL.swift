@@ -50,7 +50,8 @@ package struct MailCredentials: Sendable {
             guard offered.contains(mechanism.wireName) else {
                 throw IntegrationError(
                     code: .unauthorized,
-                    message: "\(server) does not offer AUTH \(mechanism.wireName) (it offers: \(offered.sorted().joined(separator: " ")))",
+                    message:
+                        "\(server) does not offer AUTH \(mechanism.wireName) (it offers: \(offered.sorted().joined(separator: " ")))",
                     hint: "set auth: to one of the mechanisms the server offers"
                 )
             }
@@ -70,7 +71,9 @@ package struct MailCredentials: Sendable {
     /// The strings that must never appear in output.
     package var secretValues: [String] {
         guard let password else { return [] }
-        return [password.reveal(), SASLMechanism.plainResponse(username: username, password: password),
-            SASLMechanism.base64(password.reveal())]
+        return [
+            password.reveal(), SASLMechanism.plainResponse(username: username, password: password),
+            SASLMechanism.base64(password.reveal()),
+        ]
     }
 }

@@ -58,7 +58,9 @@ public struct SMTPMailer: EmailService {
 
     private static func numbers(_ uids: [String]) throws -> [UInt32] {
         try uids.map { uid in
-            guard let number = UInt32(uid) else { throw IntegrationError.invalidInput("uid '\(uid)' is not an IMAP uid") }
+            guard let number = UInt32(uid) else {
+                throw IntegrationError.invalidInput("uid '\(uid)' is not an IMAP uid")
+            }
             return number
         }
     }
@@ -85,7 +87,10 @@ public struct SMTPMailer: EmailService {
             }
             try await session.open(folder: folder, readOnly: false)
             let found = try await session.fetch(numbers, items: "(UID FLAGS)").map(\.uid)
-            try await session.move(found, to: folders.first { $0.caseInsensitiveCompare(target) == .orderedSame } ?? target)
+            try await session.move(
+                found,
+                to: folders.first { $0.caseInsensitiveCompare(target) == .orderedSame } ?? target
+            )
             return found.map(String.init)
         }
     }

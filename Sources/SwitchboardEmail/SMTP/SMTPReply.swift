@@ -36,7 +36,9 @@ package struct SMTPReply: Sendable, CustomStringConvertible {
             guard bytes.count >= 3, bytes[0..<3].allSatisfy({ (0x30...0x39).contains($0) }),
                 bytes.count == 3 || bytes[3] == UInt8(ascii: " ") || bytes[3] == UInt8(ascii: "-")
             else {
-                throw SMTPError.protocolViolation("not an SMTP reply: \(String(decoding: bytes.prefix(80), as: UTF8.self))")
+                throw SMTPError.protocolViolation(
+                    "not an SMTP reply: \(String(decoding: bytes.prefix(80), as: UTF8.self))"
+                )
             }
             let value = Int(bytes[0] - 0x30) * 100 + Int(bytes[1] - 0x30) * 10 + Int(bytes[2] - 0x30)
             if let code, code != value {

@@ -77,7 +77,8 @@ package struct SMTPSession: Sendable {
                     code: .connectionFailed,
                     message: "\(settings.server) does not offer STARTTLS; refusing to continue in the clear",
                     transience: .never,
-                    hint: "use security: tls for an implicit-TLS port (465), or security: none with allow_insecure: true"
+                    hint:
+                        "use security: tls for an implicit-TLS port (465), or security: none with allow_insecure: true"
                 )
             }
             try await connection.write(Array("STARTTLS\r\n".utf8))
@@ -207,7 +208,8 @@ package struct SMTPSession: Sendable {
         _ message: [UInt8],
         _ finalDotWritten: inout Bool
     ) async throws -> (SendResult, reusable: Bool) {
-        let international = !sender.utf8.allSatisfy { $0 < 0x80 } || recipients.contains { !$0.utf8.allSatisfy { $0 < 0x80 } }
+        let international =
+            !sender.utf8.allSatisfy { $0 < 0x80 } || recipients.contains { !$0.utf8.allSatisfy { $0 < 0x80 } }
         if international && !extensions.has("SMTPUTF8") {
             throw IntegrationError(
                 code: .invalidInput,
@@ -274,11 +276,11 @@ package struct SMTPSession: Sendable {
         return (SendResult(accepted: accepted, rejected: rejected), true)
     }
 
-    /// After a pipelined DATA got 354 although nothing can be sent: an empty message is never delivered to no
-    /// recipient, but RFC 2920 servers reject DATA then, so this is a defensive path.
+    /// After a pipelined DATA got 354 although nothing may be sent (RFC 2920 servers reject DATA then, so this
+    /// is a defensive path): the connection is closed mid-DATA, which no server takes as a message, rather than
+    /// ending an empty one with a lone dot. The caller's error then discards the session.
     private func abandonData() async throws {
-        try await connection.write(Array(".\r\n".utf8))
-        _ = try await SMTPReply.read(from: connection, timeout: settings.timeouts.dataTermination)
+        await connection.close()
     }
 
     private static func isTimeout(_ error: any Error) -> Bool {

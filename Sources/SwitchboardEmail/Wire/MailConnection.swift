@@ -95,7 +95,10 @@ package struct MailConnection: Sendable {
             )
         }
         let reader = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: MailReader.self), eventLoop: channel.eventLoop)
+            NIOLoopBound(
+                try channel.pipeline.syncOperations.handler(type: MailReader.self),
+                eventLoop: channel.eventLoop
+            )
         }.get()
         let connection = MailConnection(channel: channel, reader: reader, endpoint: endpoint)
         if tls != nil { try await connection.wait(.handshake, timeout: endpoint.connectTimeout) }

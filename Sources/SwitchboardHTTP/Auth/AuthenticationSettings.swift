@@ -167,54 +167,54 @@ public struct AuthenticationSettings: Sendable {
         defaultTokenURI: String? = nil,
         defaultAuthURI: String? = nil
     ) throws -> OAuth2Settings {
-            var settings = OAuth2Settings()
-            settings.clientID = try configuration.string("client_id")
-            settings.clientSecret = try configuration.secret("client_secret")
-            settings.authURI = try configuration.string("auth_uri") ?? defaultAuthURI
-            settings.tokenURI = try configuration.string("token_uri") ?? defaultTokenURI
-            settings.redirectURI = try configuration.string("redirect_uri")
-            settings.scopes = try configuration.stringList("scopes") ?? []
-            settings.refreshToken = try configuration.secret("refresh_token")
-            settings.serviceAccountFile = try configuration.string("service_account_file")
-            settings.subject = try configuration.string("subject")
-            if let margin = try configuration.double("refresh_margin_s") { settings.refreshMargin = .seconds(margin) }
-            if let auth = try configuration.string("client_auth") {
-                settings.clientAuthentication = OAuth2Settings.ClientAuthentication(rawValue: auth) ?? .basic
+        var settings = OAuth2Settings()
+        settings.clientID = try configuration.string("client_id")
+        settings.clientSecret = try configuration.secret("client_secret")
+        settings.authURI = try configuration.string("auth_uri") ?? defaultAuthURI
+        settings.tokenURI = try configuration.string("token_uri") ?? defaultTokenURI
+        settings.redirectURI = try configuration.string("redirect_uri")
+        settings.scopes = try configuration.stringList("scopes") ?? []
+        settings.refreshToken = try configuration.secret("refresh_token")
+        settings.serviceAccountFile = try configuration.string("service_account_file")
+        settings.subject = try configuration.string("subject")
+        if let margin = try configuration.double("refresh_margin_s") { settings.refreshMargin = .seconds(margin) }
+        if let auth = try configuration.string("client_auth") {
+            settings.clientAuthentication = OAuth2Settings.ClientAuthentication(rawValue: auth) ?? .basic
+        }
+        if let grant = try configuration.string("grant_type") {
+            settings.grant = OAuth2Settings.Grant(rawValue: grant) ?? .authorizationCode
+        } else if settings.serviceAccountFile != nil || serviceAccount {
+            settings.grant = .jwtBearer
+        } else if settings.refreshToken != nil {
+            settings.grant = .refreshToken
+        } else if settings.redirectURI != nil || configuration.node("auth_uri") != nil {
+            settings.grant = .authorizationCode
+        } else {
+            settings.grant = .clientCredentials
+        }
+        let location = configuration.node("auth_type")?.location ?? configuration.location
+        func require(_ value: Any?, _ key: String, _ why: String) throws {
+            if value == nil {
+                throw ConfigurationError(
+                    at: location,
+                    keyPath: "\(configuration.name).\(key)",
+                    "is required \(why)"
+                )
             }
-            if let grant = try configuration.string("grant_type") {
-                settings.grant = OAuth2Settings.Grant(rawValue: grant) ?? .authorizationCode
-            } else if settings.serviceAccountFile != nil || serviceAccount {
-                settings.grant = .jwtBearer
-            } else if settings.refreshToken != nil {
-                settings.grant = .refreshToken
-            } else if settings.redirectURI != nil || configuration.node("auth_uri") != nil {
-                settings.grant = .authorizationCode
-            } else {
-                settings.grant = .clientCredentials
-            }
-            let location = configuration.node("auth_type")?.location ?? configuration.location
-            func require(_ value: Any?, _ key: String, _ why: String) throws {
-                if value == nil {
-                    throw ConfigurationError(
-                        at: location,
-                        keyPath: "\(configuration.name).\(key)",
-                        "is required \(why)"
-                    )
-                }
-            }
-            switch settings.grant {
-            case .jwtBearer:
-                try require(settings.serviceAccountFile, "service_account_file", "for the service-account (JWT) grant")
-            case .clientCredentials:
-                try require(settings.clientID, "client_id", "for the client_credentials grant")
-                try require(settings.tokenURI, "token_uri", "for OAuth2")
-            case .refreshToken:
-                try require(settings.clientID, "client_id", "to refresh tokens")
-                try require(settings.tokenURI, "token_uri", "for OAuth2")
-            case .authorizationCode:
-                try require(settings.clientID, "client_id", "for OAuth2")
-                try require(settings.tokenURI, "token_uri", "for OAuth2")
-            }
-            return settings
+        }
+        switch settings.grant {
+        case .jwtBearer:
+            try require(settings.serviceAccountFile, "service_account_file", "for the service-account (JWT) grant")
+        case .clientCredentials:
+            try require(settings.clientID, "client_id", "for the client_credentials grant")
+            try require(settings.tokenURI, "token_uri", "for OAuth2")
+        case .refreshToken:
+            try require(settings.clientID, "client_id", "to refresh tokens")
+            try require(settings.tokenURI, "token_uri", "for OAuth2")
+        case .authorizationCode:
+            try require(settings.clientID, "client_id", "for OAuth2")
+            try require(settings.tokenURI, "token_uri", "for OAuth2")
+        }
+        return settings
     }
 }
