@@ -343,6 +343,13 @@ package actor IMAPSession {
         case is IntegrationError, is CancellationError:
             return error
         default:
+            if let failure = MailConnection.permanentTLSFailure(
+                error,
+                server: settings.server,
+                security: settings.endpoint.security
+            ) {
+                return failure
+            }
             return IntegrationError(
                 code: .connectionFailed,
                 message: "\(settings.server): \(MailConnection.describe(error))",

@@ -319,6 +319,13 @@ package struct SMTPSession: Sendable {
                 underlying: error
             )
         default:
+            if let failure = MailConnection.permanentTLSFailure(
+                error,
+                server: settings.server,
+                security: settings.endpoint.security
+            ) {
+                return failure
+            }
             if !(error is IntegrationError), !(error is CancellationError) {
                 return IntegrationError(
                     code: .connectionFailed,

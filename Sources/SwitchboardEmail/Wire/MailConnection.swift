@@ -171,6 +171,40 @@ package struct MailConnection: Sendable {
         return try await promise.futureResult.get()
     }
 
+    /// A TLS failure that the same connection would meet again (an untrusted or mismatched certificate, no common
+    /// protocol version): never retried, with what to change. `nil` for anything else.
+    package static func permanentTLSFailure(_ error: any Error, server: String, security: MailSecurity)
+        -> IntegrationError?
+    {
+        let text: String
+        switch error {
+        case let error as NIOSSLError: text = "\(error)"
+        case let error as BoringSSLError: text = "\(error)"
+        case let error as NIOSSLExtraError: text = "\(error)"
+        default: return nil
+        }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("unableToValidateCertificate") {
+            return IntegrationError(
+                code: .connectionFailed,
+                message: "\(server): the server's TLS certificate is not trusted (CERTIFICATE_VERIFY_FAILED)",
+                transience: .never,
+                hint: "set ca_file in the smtp:/imap: block to the CA that signed it (PEM), or use the host name "
+                    + "the certificate was issued for"
+            )
+        }
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") {
+            return IntegrationError(
+                code: .connectionFailed,
+                message: "\(server): the server did not answer TLS on this port",
+                transience: .never,
+                hint: security == .tls
+                    ? "this port speaks plain text first: set security: starttls (or the implicit-TLS port)"
+                    : "check the port and security settings"
+            )
+        }
+        return nil
+    }
+
     /// A short description of a connection error, with no credential in it.
     static func describe(_ error: any Error) -> String {
         switch error {
