@@ -11,6 +11,19 @@ struct EmailCommand: AsyncParsableCommand {
             <data-dir>/mail: sent messages land in mail/outbox/new/ as .eml files, received ones are read from \
             mail/inbox/.
 
+            A real mailbox is a `type: smtp` service: SMTP submission to send and, with an imap: block, IMAP to \
+            read (the imap: block takes the smtp: block's host, username, password and ca_file unless it names \
+            its own):
+
+              email:
+                type: smtp
+                from: alice@example.com
+                smtp: {host: mail.example.com, username: alice@example.com, password: "${MAIL_PASSWORD}"}
+                imap: {}
+
+            security is starttls (port 587 / 143, the default), tls (465 / 993) or none (credentials then need \
+            allow_insecure: true); auth is plain, login or xoauth2. `switchboard config check` names a wrong key.
+
             Examples:
               switchboard email send --to alice@example.com --subject "Q3 report" --text "Attached." --attach q3.pdf
               switchboard email list --unseen --json
@@ -109,25 +122,38 @@ struct EmailCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "The messages of a folder (default inbox), without marking them read.",
-            discussion: "Example: switchboard email list --unseen --limit 20 --json"
+            discussion: """
+                Each line is: uid, date, sender, subject. The uid is what mark_read, move and get_attachment take \
+                (switchboard call email mark_read --input '{"uids": ["12"]}').
+
+                Examples:
+                  switchboard email list --unseen --limit 20
+                  switchboard email list --folder Archive --since 2026-11-01 --json
+                """
         )
         @Option(name: .long, help: "The folder.") var folder = "inbox"
         @Flag(name: .long, help: "Only messages not yet read.") var unseen = false
+        @Option(name: .long, help: "Only messages dated on or after this day (YYYY-MM-DD).") var since: String?
         @Option(name: .long, help: "At most this many (the newest).") var limit: Int?
         @OptionGroup var common: Common
 
         func run() async throws {
             var input: [String: JSONValue] = ["folder": .string(folder), "unseen_only": .bool(unseen)]
             if let limit { input["limit"] = .int(limit) }
+            if let since { input["since"] = .string(since) }
             let output = try await EmailCommand.call(common, "receive_emails", .object(input))
             guard !common.json else { return }
             let messages = output["messages"]?.arrayValue ?? []
             if messages.isEmpty { print("no messages in \(folder)") }
             for message in messages {
+                let uid = message["uid"]?.stringValue ?? "?"
+                if let error = message["error"]?.stringValue {
+                    print("\(uid)  \(error)")
+                    continue
+                }
                 let from = message["from"]?.arrayValue?.first?["address"]?.stringValue ?? "?"
-                print(
-                    "\(message["date"]?.stringValue ?? "(no date)")  \(from)  \(message["subject"]?.stringValue ?? "(no subject)")"
-                )
+                let date = message["date"]?.stringValue ?? "(no date)"
+                print("\(uid)  \(date)  \(from)  \(message["subject"]?.stringValue ?? "(no subject)")")
             }
         }
     }

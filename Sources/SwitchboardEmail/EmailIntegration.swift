@@ -273,25 +273,41 @@ public struct EmailIntegration: Integration {
 
     func receive(_ input: JSONValue) async throws -> JSONValue {
         let since = try input["since"]?.stringValue.map { text -> String in
-            guard text.count >= 10, text.prefix(10).allSatisfy({ $0.isNumber || $0 == "-" }) else {
+            let day = String(text.prefix(10))
+            guard MailQuery.day(day) != nil, text.count == 10 || text.dropFirst(10).first == "T" else {
                 throw IntegrationError.invalidInput("since '\(text)' is not a date such as 2026-12-01")
             }
-            return String(text.prefix(10))
+            return day
         }
-        let messages = try await mail.receive(
+        let query = MailQuery(
             folder: input["folder"]?.stringValue ?? "inbox",
             unseenOnly: input["unseen_only"]?.boolValue ?? false,
+            since: since,
             limit: input["limit"]?.intValue
         )
         var out: [JSONValue] = []
-        for message in messages {
-            guard let email = try? ParsedEmail(parsing: message.bytes) else { continue }
-            if let since, let date = email.date, date.text.prefix(10) < since { continue }
+        for message in try await mail.receive(query) {
+            let email: ParsedEmail
+            do {
+                email = try ParsedEmail(parsing: message.bytes)
+            } catch {
+                // Listed, not dropped: the caller sees that the message is there and why it cannot be read.
+                if since != nil { continue }
+                out.append([
+                    "uid": .string(message.uid), "flags": .array(message.flags.map { .string($0) }),
+                    "error": .string("the message cannot be read: \(error)"),
+                ])
+                continue
+            }
+            if let since {
+                guard let date = email.date, date.text.prefix(10) >= since else { continue }
+            }
             guard case .object(var fields) = email.json else { continue }
             fields["uid"] = .string(message.uid)
             fields["flags"] = .array(message.flags.map { .string($0) })
             out.append(.object(fields))
         }
+        if let limit = query.limit, out.count > limit { out.removeFirst(out.count - limit) }
         return ["messages": .array(out)]
     }
 }

@@ -10,8 +10,9 @@ public protocol EmailService: Sendable {
     /// (what SMTP and a Maildir carry), to `draft.recipients`.
     func send(_ draft: EmailDraft, message: [UInt8], messageID: String) async throws -> SendResult
 
-    /// The messages of `folder`, newest last.
-    func receive(folder: String, unseenOnly: Bool, limit: Int?) async throws -> [ReceivedEmail]
+    /// The messages of `query.folder`, newest last: every one that may match (``MailQuery/since`` is applied
+    /// exactly by the caller), at most ``MailQuery/backendLimit`` of them.
+    func receive(_ query: MailQuery) async throws -> [ReceivedEmail]
 
     /// One message of `folder` by its uid, or nil.
     func fetch(folder: String, uid: String) async throws -> ReceivedEmail?

@@ -175,6 +175,16 @@ import Testing
         ])
         #expect(sent.status == 0, "\(sent.stderr)")
         _ = try await Self.waitFor(token, config: config)
+        // since: narrowed by the server (SINCE), decided exactly on the message's Date.
+        let old = try await CLI.call(["email", "list", "--since", "2000-01-01", "--config", config])
+        #expect(old.status == 0)
+        #expect(old.stdout.contains(token), "\(old.stdout)")
+        let future = try await CLI.call(["email", "list", "--since", "2999-01-01", "--limit", "3", "--config", config])
+        #expect(future.status == 0)
+        #expect(future.stdout == "no messages in inbox\n")
+        let invalid = try await CLI.call(["email", "list", "--since", "2026-02-30", "--config", config])
+        #expect(invalid.status == 2)
+        #expect(invalid.stderr.contains("since '2026-02-30' is not a date"))
     }
 
     @Test func implicitTLSWorksForBothProtocols() async throws {

@@ -88,7 +88,7 @@ public struct HTTPEmailAPI: EmailService {
         return SendResult(accepted: draft.recipients, messageID: response.header("X-Message-Id"))
     }
 
-    public func receive(folder: String, unseenOnly: Bool, limit: Int?) async throws -> [ReceivedEmail] {
+    public func receive(_ query: MailQuery) async throws -> [ReceivedEmail] {
         throw IntegrationError(
             code: .unknownOperation,
             message: "\(settings.service) is an HTTP sending API; it has no mailbox to read",

@@ -40,19 +40,19 @@ public struct MaildirMailbox: EmailService {
         return SendResult(accepted: draft.recipients)
     }
 
-    public func receive(folder: String, unseenOnly: Bool, limit: Int?) async throws -> [ReceivedEmail] {
-        let directory = try Self.folderPath(path, folder)
+    public func receive(_ query: MailQuery) async throws -> [ReceivedEmail] {
+        let directory = try Self.folderPath(path, query.folder)
         var found: [(String, String, [String])] = []
         for sub in ["new", "cur"] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/" + sub)) ?? []
             for name in names where !name.hasPrefix(".") {
                 let flags = Self.flags(of: name)
-                if unseenOnly && flags.contains("\\Seen") { continue }
+                if query.unseenOnly && flags.contains("\\Seen") { continue }
                 found.append((name, directory + "/" + sub + "/" + name, flags))
             }
         }
         found.sort { $0.0 < $1.0 }
-        if let limit, found.count > limit { found.removeFirst(found.count - limit) }
+        if let limit = query.backendLimit, found.count > limit { found.removeFirst(found.count - limit) }
         return try found.map { name, file, flags in
             ReceivedEmail(
                 uid: String(name.split(separator: ":").first ?? Substring(name)),

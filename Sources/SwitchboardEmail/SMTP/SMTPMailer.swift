@@ -27,11 +27,13 @@ public struct SMTPMailer: EmailService {
         return imap
     }
 
-    public func receive(folder: String, unseenOnly: Bool, limit: Int?) async throws -> [ReceivedEmail] {
+    public func receive(_ query: MailQuery) async throws -> [ReceivedEmail] {
         try await IMAPSession.with(try mailbox()) { session in
-            try await session.open(folder: folder, readOnly: true)
-            var uids = try await session.search(unseenOnly ? [.atom("UNSEEN")] : [])
-            if let limit, uids.count > limit { uids.removeFirst(uids.count - limit) }
+            try await session.open(folder: query.folder, readOnly: true)
+            var criteria: [IMAPSession.Argument] = query.unseenOnly ? [.atom("UNSEEN")] : []
+            if let since = query.imapSince { criteria += [.atom("SINCE"), .atom(since)] }
+            var uids = try await session.search(criteria)
+            if let limit = query.backendLimit, uids.count > limit { uids.removeFirst(uids.count - limit) }
             var out: [ReceivedEmail] = []
             // In batches, so one response never holds more than a few hundred messages.
             var start = 0
