@@ -22,6 +22,8 @@ let package = Package(
                 .product(name: "SwitchboardStorage", package: "main"),
                 .product(name: "SwitchboardLanguage", package: "main"),
                 .product(name: "SwitchboardCalendar", package: "main"),
+                .product(name: "SwitchboardEmail", package: "main"),
+                .product(name: "Switchboard", package: "main"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),

@@ -129,11 +129,14 @@ struct EmailCommand: AsyncParsableCommand {
                 Examples:
                   switchboard email list --unseen --limit 20
                   switchboard email list --folder Archive --since 2026-11-01 --json
+                  switchboard email list --from alice@example.com --subject "Q3"
                 """
         )
         @Option(name: .long, help: "The folder.") var folder = "inbox"
         @Flag(name: .long, help: "Only messages not yet read.") var unseen = false
         @Option(name: .long, help: "Only messages dated on or after this day (YYYY-MM-DD).") var since: String?
+        @Option(name: .long, help: "Only messages with this in a sender's address or name.") var from: String?
+        @Option(name: .long, help: "Only messages with this in the subject.") var subject: String?
         @Option(name: .long, help: "At most this many (the newest).") var limit: Int?
         @OptionGroup var common: Common
 
@@ -141,6 +144,8 @@ struct EmailCommand: AsyncParsableCommand {
             var input: [String: JSONValue] = ["folder": .string(folder), "unseen_only": .bool(unseen)]
             if let limit { input["limit"] = .int(limit) }
             if let since { input["since"] = .string(since) }
+            if let from { input["from"] = .string(from) }
+            if let subject { input["subject"] = .string(subject) }
             let output = try await EmailCommand.call(common, "receive_emails", .object(input))
             guard !common.json else { return }
             let messages = output["messages"]?.arrayValue ?? []

@@ -45,11 +45,14 @@ public struct EmailIntegration: Integration {
         .init(
             OperationDescriptor(
                 name: "receive_emails",
-                summary: "The messages of a folder (default inbox), parsed; listing never marks them read",
+                summary:
+                    "The messages of a folder (default inbox), parsed; since (a day), from and subject (parts of "
+                    + "them) narrow it; listing never marks them read",
                 inputSchema: [
                     "type": "object",
                     "properties": [
                         "folder": ["type": "string", "minLength": 1], "since": ["type": "string"],
+                        "from": ["type": "string", "minLength": 1], "subject": ["type": "string", "minLength": 1],
                         "unseen_only": ["type": "boolean"], "limit": ["type": "integer", "minimum": 1],
                     ],
                     "additionalProperties": false,
@@ -283,6 +286,8 @@ public struct EmailIntegration: Integration {
             folder: input["folder"]?.stringValue ?? "inbox",
             unseenOnly: input["unseen_only"]?.boolValue ?? false,
             since: since,
+            from: input["from"]?.stringValue,
+            subject: input["subject"]?.stringValue,
             limit: input["limit"]?.intValue
         )
         var out: [JSONValue] = []
@@ -292,7 +297,7 @@ public struct EmailIntegration: Integration {
                 email = try ParsedEmail(parsing: message.bytes)
             } catch {
                 // Listed, not dropped: the caller sees that the message is there and why it cannot be read.
-                if since != nil { continue }
+                if query.isFiltered { continue }
                 out.append([
                     "uid": .string(message.uid), "flags": .array(message.flags.map { .string($0) }),
                     "error": .string("the message cannot be read: \(error)"),
@@ -301,6 +306,17 @@ public struct EmailIntegration: Integration {
             }
             if let since {
                 guard let date = email.date, date.text.prefix(10) >= since else { continue }
+            }
+            // The server narrowed by FROM/SUBJECT on raw headers; the decoded ones decide.
+            if let from = query.from {
+                let matches = email.from.contains {
+                    $0.address.localizedCaseInsensitiveContains(from)
+                        || $0.name?.localizedCaseInsensitiveContains(from) == true
+                }
+                guard matches else { continue }
+            }
+            if let subject = query.subject {
+                guard email.subject?.localizedCaseInsensitiveContains(subject) == true else { continue }
             }
             guard case .object(var fields) = email.json else { continue }
             fields["uid"] = .string(message.uid)

@@ -8,20 +8,36 @@ public struct MailQuery: Sendable, Hashable {
     public var unseenOnly: Bool
     /// Only messages dated on or after this day (`YYYY-MM-DD`, compared in each message's own offset).
     public var since: String?
+    /// Only messages with this in a From address or name (any case).
+    public var from: String?
+    /// Only messages with this in the subject (any case).
+    public var subject: String?
     /// At most this many, the newest.
     public var limit: Int?
 
     /// Creates a query.
-    public init(folder: String = "inbox", unseenOnly: Bool = false, since: String? = nil, limit: Int? = nil) {
+    public init(
+        folder: String = "inbox",
+        unseenOnly: Bool = false,
+        since: String? = nil,
+        from: String? = nil,
+        subject: String? = nil,
+        limit: Int? = nil
+    ) {
         self.folder = folder
         self.unseenOnly = unseenOnly
         self.since = since
+        self.from = from
+        self.subject = subject
         self.limit = limit
     }
 
-    /// The limit a backend may apply itself: none when `since` is given, since the exact date filter runs after
-    /// it and the newest `limit` are taken from what passes.
-    public var backendLimit: Int? { since == nil ? limit : nil }
+    /// Whether `since`, `from` or `subject` is given: the caller then decides exactly on the parsed message.
+    public var isFiltered: Bool { since != nil || from != nil || subject != nil }
+
+    /// The limit a backend may apply itself: none with a filter, since the exact filter runs after it and the
+    /// newest `limit` are taken from what passes.
+    public var backendLimit: Int? { isFiltered ? nil : limit }
 
     /// IMAP's `SINCE` date for `since` (a day early: SINCE compares the arrival day in the server's zone, which
     /// may lag a header's date), e.g. `30-Nov-2026`; nil without `since`.

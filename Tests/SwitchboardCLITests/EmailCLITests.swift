@@ -93,5 +93,13 @@ import Testing
             list.status == 0 && list.stdout.contains("switchboard@localhost  Q3 — numbers"),
             "\(list.stdout) \(list.stderr)"
         )
+        #expect(list.stdout.hasPrefix("a.eml  "), "the uid leads the line: \(list.stdout)")
+        // The filters work the same on the Maildir as over IMAP.
+        let matching = try await CLI.call(["email", "list", "--subject", "q3 —", "--from", "SWITCHBOARD@"] + common)
+        #expect(matching.stdout.contains("Q3 — numbers"), "\(matching.stdout) \(matching.stderr)")
+        let other = try await CLI.call(["email", "list", "--subject", "Q4"] + common)
+        #expect(other.stdout == "no messages in inbox\n")
+        let future = try await CLI.call(["email", "list", "--since", "2999-01-01"] + common)
+        #expect(future.stdout == "no messages in inbox\n")
     }
 }

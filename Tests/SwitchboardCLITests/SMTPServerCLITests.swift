@@ -54,10 +54,14 @@ import Testing
         _ token: String,
         config: String,
         folder: String = "inbox",
-        extra: [String] = []
+        extra: [String] = [],
+        environment: [String: String] = [:]
     ) async throws -> JSONValue {
         for _ in 0..<100 {
-            let list = try await CLI.call(["email", "list", "--folder", folder, "--json", "--config", config] + extra)
+            let list = try await CLI.call(
+                ["email", "list", "--folder", folder, "--json", "--config", config] + extra,
+                environment: environment
+            )
             #expect(list.status == 0, "\(list.stderr)")
             let messages = try JSONValue.parse(list.stdout)["messages"]?.arrayValue ?? []
             if let found = messages.first(where: { $0["subject"]?.stringValue?.contains(token) == true }) {
@@ -171,10 +175,24 @@ import Testing
         let config = Self.config(servers, scratch: scratch, host: servers["MAIL_STRICT_HOST"])
         let token = "s\(UUID().uuidString.prefix(8))"
         let sent = try await CLI.call([
-            "email", "send", "--to", servers["SMTP_USER"], "--subject", token, "--text", "x", "--config", config,
+            "email", "send", "--to", servers["SMTP_USER"], "--subject", "Grüße \(token)", "--text", "x", "--config",
+            config,
         ])
         #expect(sent.status == 0, "\(sent.stderr)")
         _ = try await Self.waitFor(token, config: config)
+        // from and subject: searched on the server (CHARSET UTF-8 for non-ASCII), decided on the decoded headers.
+        let bySubject = try await CLI.call(["email", "list", "--subject", "grüße \(token)", "--config", config])
+        #expect(bySubject.status == 0, "\(bySubject.stderr)")
+        #expect(bySubject.stdout.split(separator: "\n").count == 1, "\(bySubject.stdout)")
+        #expect(bySubject.stdout.contains(token))
+        let bySender = try await CLI.call([
+            "email", "list", "--subject", token, "--from", servers["SMTP_USER"], "--config", config,
+        ])
+        #expect(bySender.stdout.contains(token), "\(bySender.stdout) \(bySender.stderr)")
+        let otherSender = try await CLI.call([
+            "email", "list", "--subject", token, "--from", "nobody@example.com", "--config", config,
+        ])
+        #expect(otherSender.stdout == "no messages in inbox\n")
         // since: narrowed by the server (SINCE), decided exactly on the message's Date.
         let old = try await CLI.call(["email", "list", "--since", "2000-01-01", "--config", config])
         #expect(old.status == 0)
@@ -275,5 +293,38 @@ import Testing
         #expect(sent.status == 1)
         #expect(sent.stderr.lowercased().contains("certificate"), "\(sent.stderr)")
         #expect(sent.stderr.contains("ca_file"), "\(sent.stderr)")
+    }
+
+    @Test func theReadmeConfigurationWorksWithOnlyTheServerOverridden() async throws {
+        let servers = try Servers()
+        let readme = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("README.md"),
+            encoding: .utf8
+        )
+        let start = try #require(readme.range(of: "```yaml\n# mail.yaml\n"))
+        let end = try #require(readme[start.upperBound...].range(of: "```"))
+        let scratch = Scratch()
+        let config = scratch.write("mail.yaml", String(readme[start.upperBound..<end.lowerBound]))
+        let overrides = [
+            "--set", "email.smtp.host=\(servers["SMTP_HOST"])", "--set", "email.smtp.port=\(servers["SMTP_PORT"])",
+            "--set", "email.smtp.username=\(servers["SMTP_USER"])", "--set",
+            "email.smtp.ca_file=\(servers["MAIL_CA_FILE"])",
+            "--set", "email.imap.port=\(servers["IMAP_PORT"])", "--set", "email.from=\(servers["SMTP_USER"])",
+        ]
+        let environment = ["MAIL_PASSWORD": servers["SMTP_PASSWORD"]]
+        let token = "r\(UUID().uuidString.prefix(8))"
+        scratch.write("body.txt", "the numbers are in")
+        let sent = try await CLI.call(
+            [
+                "email", "send", "--to", servers["SMTP_USER"], "--subject", token, "--text",
+                "@" + scratch.path + "/body.txt",
+                "--config", config,
+            ] + overrides,
+            environment: environment
+        )
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let found = try await Self.waitFor(token, config: config, extra: overrides, environment: environment)
+        #expect(found["text"]?.stringValue?.trimmingCharacters(in: .newlines) == "the numbers are in")
     }
 }

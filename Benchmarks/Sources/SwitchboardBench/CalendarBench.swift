@@ -52,7 +52,9 @@ func runCalendarBenchmark(_ arguments: [String]) throws {
             try time {
                 var intervals: [(Int64, Int64)] = []
                 for occurrence in try parsed!.occurrences(in: month) where occurrence.isBusy {
-                    intervals.append((max(occurrence.startInstant, month.lower), min(occurrence.endInstant, month.upper)))
+                    intervals.append(
+                        (max(occurrence.startInstant, month.lower), min(occurrence.endInstant, month.upper))
+                    )
                 }
                 intervals.sort { $0 < $1 }
                 var total: Int64 = 0
@@ -104,7 +106,10 @@ func manyCalendar() -> String {
         let day = CivilTime(year: 2026, month: 2, day: 1).adding(days: next(89))
         lines += ["BEGIN:VEVENT", "UID:event-\(i)@bench", "DTSTAMP:20260101T000000Z", "SUMMARY:Event \(i)"]
         if i % 20 == 0 {
-            lines += ["DTSTART;VALUE=DATE:" + ICalTime.date(day).text, "DTEND;VALUE=DATE:" + ICalTime.date(day.adding(days: 1)).text]
+            lines += [
+                "DTSTART;VALUE=DATE:" + ICalTime.date(day).text,
+                "DTEND;VALUE=DATE:" + ICalTime.date(day.adding(days: 1)).text,
+            ]
         } else {
             let start = day.adding(seconds: Int64((8 + next(10)) * 3600 + next(4) * 900))
             let end = start.adding(seconds: Int64((1 + next(4)) * 1800))

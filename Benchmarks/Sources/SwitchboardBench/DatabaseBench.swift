@@ -34,7 +34,9 @@ func runDatabaseBenchmark() async throws {
     }
 
     let rounds = Int(environment["BENCH_ROUNDS"] ?? "") ?? 3
-    print("PostgreSQL at 127.0.0.1:\(port): \(rows) single-row inserts per run, \(connections) connections, \(inFlight) in flight, \(rounds) interleaved rounds")
+    print(
+        "PostgreSQL at 127.0.0.1:\(port): \(rows) single-row inserts per run, \(connections) connections, \(inFlight) in flight, \(rounds) interleaved rounds"
+    )
     // Raw postgres-nio.
     var configuration = PostgresClient.Configuration(
         host: environment["PGHOST"] ?? "127.0.0.1",
@@ -52,14 +54,22 @@ func runDatabaseBenchmark() async throws {
     // 30 s deadline and once with none.
     func manager(_ name: String, _ extra: String) throws -> IntegrationManager {
         let file = directory + "/\(name).yaml"
-        _ = FileManager.default.createFile(atPath: file, contents: Data("""
-            db: {type: postgresql, tls: disable}
-            integrations:
-              db: {max_connections: \(connections)\(extra)}
-            """.utf8))
+        _ = FileManager.default.createFile(
+            atPath: file,
+            contents: Data(
+                """
+                db: {type: postgresql, tls: disable}
+                integrations:
+                  db: {max_connections: \(connections)\(extra)}
+                """.utf8
+            )
+        )
         let manager = IntegrationManager()
         try manager.bootstrap(
-            configuration: try ConfigurationLoader(registry: SchemaRegistry(families: [DatabaseAdapters.family]), environment: environment).load(path: file),
+            configuration: try ConfigurationLoader(
+                registry: SchemaRegistry(families: [DatabaseAdapters.family]),
+                environment: environment
+            ).load(path: file),
             factories: DatabaseAdapters.factories,
             embedded: [],
             environment: AdapterEnvironment(dataDirectory: directory)
@@ -73,7 +83,10 @@ func runDatabaseBenchmark() async throws {
             _ = try await manager.execute(
                 service: "db",
                 operation: "insert_record",
-                input: ["table": "bench_ours", "data": ["name": .string("row-\(i)"), "n": .int(i), "payload": ["i": .int(i)]]]
+                input: [
+                    "table": "bench_ours",
+                    "data": ["name": .string("row-\(i)"), "n": .int(i), "payload": ["i": .int(i)]],
+                ]
             )
         }
     }
@@ -82,46 +95,80 @@ func runDatabaseBenchmark() async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
         _ = try await client.query("DROP TABLE IF EXISTS bench_raw, bench_ours", logger: logger)
-        _ = try await client.query("CREATE TABLE bench_raw (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)", logger: logger)
-        _ = try await client.query("CREATE TABLE bench_ours (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)", logger: logger)
+        _ = try await client.query(
+            "CREATE TABLE bench_raw (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)",
+            logger: logger
+        )
+        _ = try await client.query(
+            "CREATE TABLE bench_ours (id bigserial PRIMARY KEY, name text NOT NULL, n integer, payload jsonb)",
+            logger: logger
+        )
         // The pools' run loops run under each manager's background work for all rounds, as the runtime runs them.
-        try await withDeadline.withBackgroundWork { try await noDeadline.withBackgroundWork {
-        for round in 1...rounds {
-            print("round \(round)")
-            raws.append(try await timed("raw postgres-nio (INSERT ... RETURNING *)") {
-                try await spread { i in
-                    let name = "row-\(i)"
-                    let payload = #"{"i":\#(i)}"#
-                    let rows = try await client.query(
-                        "INSERT INTO bench_raw (name, n, payload) VALUES (\(name), \(i), \(payload)::jsonb) RETURNING *",
-                        logger: logger
+        try await withDeadline.withBackgroundWork {
+            try await noDeadline.withBackgroundWork {
+                for round in 1...rounds {
+                    print("round \(round)")
+                    raws.append(
+                        try await timed("raw postgres-nio (INSERT ... RETURNING *)") {
+                            try await spread { i in
+                                let name = "row-\(i)"
+                                let payload = #"{"i":\#(i)}"#
+                                let rows = try await client.query(
+                                    "INSERT INTO bench_raw (name, n, payload) VALUES (\(name), \(i), \(payload)::jsonb) RETURNING *",
+                                    logger: logger
+                                )
+                                for try await _ in rows {}
+                            }
+                        }
                     )
-                    for try await _ in rows {}
+                    deadlines.append(
+                        try await timed("IntegrationManager.execute(insert_record), 30 s deadline") {
+                            try await ours(withDeadline)
+                        }
+                    )
+                    plains.append(
+                        try await timed("IntegrationManager.execute(insert_record), no deadline") {
+                            try await ours(noDeadline)
+                        }
+                    )
                 }
-            })
-            deadlines.append(try await timed("IntegrationManager.execute(insert_record), 30 s deadline") { try await ours(withDeadline) })
-            plains.append(try await timed("IntegrationManager.execute(insert_record), no deadline") { try await ours(noDeadline) })
+            }
         }
-        } }
         group.cancelAll()
     }
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-    print(String(format: "median raw %.0f rows/s; ours with deadline %.0f (%.3f of raw); ours without %.0f (%.3f of raw)",
-                 median(raws), median(deadlines), median(deadlines) / median(raws), median(plains), median(plains) / median(raws)))
+    print(
+        String(
+            format: "median raw %.0f rows/s; ours with deadline %.0f (%.3f of raw); ours without %.0f (%.3f of raw)",
+            median(raws),
+            median(deadlines),
+            median(deadlines) / median(raws),
+            median(plains),
+            median(plains) / median(raws)
+        )
+    )
     try await withDeadline.shutdown()
     try await noDeadline.shutdown()
 
     // SQLite inside one transaction.
     let sqlite = IntegrationManager()
     try sqlite.register(DatabaseAdapters.sqlite(path: directory + "/bench.sqlite"), as: "lite")
-    _ = try await sqlite.execute(service: "lite", operation: "execute_query", input: ["query": "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n INTEGER)"])
+    _ = try await sqlite.execute(
+        service: "lite",
+        operation: "execute_query",
+        input: ["query": "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n INTEGER)"]
+    )
     let statements: [JSONValue] = (0..<rows).map { i in
         ["query": "INSERT INTO t (name, n) VALUES (?1, ?2)", "params": [.string("row-\(i)"), .int(i)]]
     }
     print("SQLite, \(rows) rows inside one transaction")
     _ = try await timed("IntegrationManager.execute(insert_records), sqlite") {
         let records: [JSONValue] = (0..<rows).map { i in ["name": .string("bulk-\(i)"), "n": .int(i)] }
-        _ = try await sqlite.execute(service: "lite", operation: "insert_records", input: ["table": "t", "rows": .array(records)])
+        _ = try await sqlite.execute(
+            service: "lite",
+            operation: "insert_records",
+            input: ["table": "t", "rows": .array(records)]
+        )
     }
     _ = try await timed("IntegrationManager.execute(transaction of single-row INSERTs), sqlite") {
         _ = try await sqlite.execute(
@@ -153,5 +200,9 @@ func spreadCalls(count: Int, inFlight: Int, _ one: @escaping @Sendable (Int) asy
 
 final class Atomicish: Sendable {
     private let value = Mutex(0)
-    func take() -> Int { value.withLock { v in defer { v += 1 }; return v } }
+    func take() -> Int {
+        value.withLock { v in
+            defer { v += 1 }; return v
+        }
+    }
 }

@@ -42,12 +42,23 @@ func runHTTPBenchmark(url: String, seconds: Double, concurrency: Int) async thro
             try await group.waitForAll()
         }
         let elapsed = clock.now - start
-        let rate = Double(tally.done.withLock { $0 }) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        print(String(format: "  %-52@ %9.0f requests/s (%d failed)", label as NSString, rate, tally.failed.withLock { $0 }))
+        let rate =
+            Double(tally.done.withLock { $0 })
+            / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        print(
+            String(
+                format: "  %-52@ %9.0f requests/s (%d failed)",
+                label as NSString,
+                rate,
+                tally.failed.withLock { $0 }
+            )
+        )
         return rate
     }
 
-    print("HTTP GET \(url), \(concurrency) in flight, \(seconds) s per run, 3 rounds (raw, ours with deadline, ours without), medians")
+    print(
+        "HTTP GET \(url), \(concurrency) in flight, \(seconds) s per run, 3 rounds (raw, ours with deadline, ours without), medians"
+    )
 
     var configuration = HTTPClient.Configuration(
         redirectConfiguration: .disallow,
@@ -97,35 +108,63 @@ func runHTTPBenchmark(url: String, seconds: Double, concurrency: Int) async thro
         return
     }
     for _ in 0..<3 {
-        transports.append(try await measure("HTTPTransport.send alone (no manager, no adapter)") {
-            let response = try await transport.send(
-                TransportRequest(method: "GET", url: url, headers: [("Accept", "application/json")]),
-                settings: settings,
-                authenticator: authenticator
-            )
-            guard response.status == 200 else { throw BenchFailure(text: "transport status \(response.status)") }
-        })
-        raws.append(try await measure("raw AsyncHTTPClient") {
-            var request = HTTPClientRequest(url: url)
-            request.headers.add(name: "User-Agent", value: "bench")
-            let response = try await client.execute(request, timeout: .seconds(30))
-            _ = try await response.body.collect(upTo: 10 << 20)
-            guard response.status.code == 200 else { throw BenchFailure(text: "raw status \(response.status.code)") }
-        })
-        withs.append(try await measure("IntegrationManager.execute, http adapter, 30 s deadline") {
-            let output = try await withDeadline.execute(service: "bench", operation: "request", input: input)
-            guard output["status"] == 200 else { throw BenchFailure(text: "status \(output["status"] ?? .null)") }
-        })
-        withouts.append(try await measure("IntegrationManager.execute, http adapter, no deadline") {
-            let output = try await noDeadline.execute(service: "bench", operation: "request", input: input)
-            guard output["status"] == 200 else { throw BenchFailure(text: "status \(output["status"] ?? .null)") }
-        })
+        transports.append(
+            try await measure("HTTPTransport.send alone (no manager, no adapter)") {
+                let response = try await transport.send(
+                    TransportRequest(method: "GET", url: url, headers: [("Accept", "application/json")]),
+                    settings: settings,
+                    authenticator: authenticator
+                )
+                guard response.status == 200 else { throw BenchFailure(text: "transport status \(response.status)") }
+            }
+        )
+        raws.append(
+            try await measure("raw AsyncHTTPClient") {
+                var request = HTTPClientRequest(url: url)
+                request.headers.add(name: "User-Agent", value: "bench")
+                let response = try await client.execute(request, timeout: .seconds(30))
+                _ = try await response.body.collect(upTo: 10 << 20)
+                guard response.status.code == 200 else {
+                    throw BenchFailure(text: "raw status \(response.status.code)")
+                }
+            }
+        )
+        withs.append(
+            try await measure("IntegrationManager.execute, http adapter, 30 s deadline") {
+                let output = try await withDeadline.execute(service: "bench", operation: "request", input: input)
+                guard output["status"] == 200 else { throw BenchFailure(text: "status \(output["status"] ?? .null)") }
+            }
+        )
+        withouts.append(
+            try await measure("IntegrationManager.execute, http adapter, no deadline") {
+                let output = try await noDeadline.execute(service: "bench", operation: "request", input: input)
+                guard output["status"] == 200 else { throw BenchFailure(text: "status \(output["status"] ?? .null)") }
+            }
+        )
     }
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     print(String(format: "median raw AsyncHTTPClient: %.0f requests/s", median(raws)))
-    print(String(format: "median HTTPTransport.send:  %.0f requests/s, ratio %.3f", median(transports), median(transports) / median(raws)))
-    print(String(format: "median ours, 30 s deadline: %.0f requests/s, ratio %.3f", median(withs), median(withs) / median(raws)))
-    print(String(format: "median ours, no deadline:   %.0f requests/s, ratio %.3f", median(withouts), median(withouts) / median(raws)))
+    print(
+        String(
+            format: "median HTTPTransport.send:  %.0f requests/s, ratio %.3f",
+            median(transports),
+            median(transports) / median(raws)
+        )
+    )
+    print(
+        String(
+            format: "median ours, 30 s deadline: %.0f requests/s, ratio %.3f",
+            median(withs),
+            median(withs) / median(raws)
+        )
+    )
+    print(
+        String(
+            format: "median ours, no deadline:   %.0f requests/s, ratio %.3f",
+            median(withouts),
+            median(withouts) / median(raws)
+        )
+    )
     try await client.shutdown()
     try await transport.shutdown()
 }

@@ -46,7 +46,10 @@ func runBenchmarks() async throws {
         let start = clock.now
         for _ in 0..<batchSize { _ = try await manager.execute(service: "noop", operation: "ping", input: input) }
         let elapsed = clock.now - start
-        perCall.append(Double(elapsed.components.attoseconds) / 1e9 / Double(batchSize) + Double(elapsed.components.seconds) * 1e9 / Double(batchSize))
+        perCall.append(
+            Double(elapsed.components.attoseconds) / 1e9 / Double(batchSize) + Double(elapsed.components.seconds) * 1e9
+                / Double(batchSize)
+        )
     }
 
     let allocationCalls = 100_000
@@ -72,8 +75,28 @@ func runBenchmarks() async throws {
     let allocationsPerCall = Double(stats.mallocCount) / Double(allocationCalls)
 
     print("IntegrationManager.execute (limiter + breaker + bulkhead + retry policy, no deadline, no-op adapter)")
-    print(String(format: "  median %.0f ns/call, p90 %.0f ns, p99 %.0f ns over %d batches of %d", median(perCall), percentile(perCall, 0.9), percentile(perCall, 0.99), batches, batchSize))
-    print(String(format: "  %.3f allocations/call (%d mallocs, %d bytes over %d calls)%@", allocationsPerCall, stats.mallocCount, stats.mallocBytesCount, allocationCalls, control < 1_000 ? "  [interposer inactive (control saw \(control) of 1000): run scripts/bench]" : "  [control: \(control) of 1000 seen]"))
+    print(
+        String(
+            format: "  median %.0f ns/call, p90 %.0f ns, p99 %.0f ns over %d batches of %d",
+            median(perCall),
+            percentile(perCall, 0.9),
+            percentile(perCall, 0.99),
+            batches,
+            batchSize
+        )
+    )
+    print(
+        String(
+            format: "  %.3f allocations/call (%d mallocs, %d bytes over %d calls)%@",
+            allocationsPerCall,
+            stats.mallocCount,
+            stats.mallocBytesCount,
+            allocationCalls,
+            control < 1_000
+                ? "  [interposer inactive (control saw \(control) of 1000): run scripts/bench]"
+                : "  [control: \(control) of 1000 seen]"
+        )
+    )
 
     if only == "pipeline" { return }
 
@@ -86,9 +109,14 @@ func runBenchmarks() async throws {
     var withDeadline: [Double] = []
     for _ in 0..<(batches / 10) {
         let start = clock.now
-        for _ in 0..<batchSize { _ = try await manager.execute(service: "noop-deadline", operation: "ping", input: input) }
+        for _ in 0..<batchSize {
+            _ = try await manager.execute(service: "noop-deadline", operation: "ping", input: input)
+        }
         let elapsed = clock.now - start
-        withDeadline.append((Double(elapsed.components.seconds) * 1e18 + Double(elapsed.components.attoseconds)) / 1e9 / Double(batchSize))
+        withDeadline.append(
+            (Double(elapsed.components.seconds) * 1e18 + Double(elapsed.components.attoseconds)) / 1e9
+                / Double(batchSize)
+        )
     }
     print("IntegrationManager.execute with a 30 s deadline (one child task per call, one shared sleeper)")
     print(String(format: "  median %.0f ns/call", median(withDeadline)))
@@ -104,10 +132,18 @@ func runBenchmarks() async throws {
             if case .rejected = limiter.reserve(maximumWait: .zero) { fatalError("rejected under the limit") }
         }
         let elapsed = clock.now - start
-        rates.append(Double(permits) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        rates.append(
+            Double(permits) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        )
     }
     print("RateLimiter.reserve, one thread")
-    print(String(format: "  median %.2f million permits/s (runs: %@)", median(rates) / 1e6, rates.map { String(format: "%.2f", $0 / 1e6) }.joined(separator: ", ")))
+    print(
+        String(
+            format: "  median %.2f million permits/s (runs: %@)",
+            median(rates) / 1e6,
+            rates.map { String(format: "%.2f", $0 / 1e6) }.joined(separator: ", ")
+        )
+    )
 
 }
 
@@ -118,12 +154,16 @@ if commandLine.count > 1 && commandLine[1] == "db" {
     runParseBenchmark(Array(commandLine.dropFirst(2)))
 } else if commandLine.count > 1 && commandLine[1] == "ical" {
     try runCalendarBenchmark(Array(commandLine.dropFirst(2)))
+} else if commandLine.count > 1 && commandLine[1] == "mail" {
+    try await Task.detached { try await runMailBenchmark(Array(commandLine.dropFirst(2))) }.value
 } else if commandLine.count > 1 && commandLine[1] == "s3" {
     try await Task.detached { try await runStorageBenchmark(Array(commandLine.dropFirst(2))) }.value
 } else if commandLine.count > 2 && commandLine[1] == "http" {
     let seconds = commandLine.count > 3 ? Double(commandLine[3]) ?? 10 : 10
     let concurrency = commandLine.count > 4 ? Int(commandLine[4]) ?? 32 : 32
-    try await Task.detached { try await runHTTPBenchmark(url: commandLine[2], seconds: seconds, concurrency: concurrency) }.value
+    try await Task.detached {
+        try await runHTTPBenchmark(url: commandLine[2], seconds: seconds, concurrency: concurrency)
+    }.value
 } else {
     try await Task.detached { try await runBenchmarks() }.value
 }

@@ -175,32 +175,57 @@ package enum MessageBuilder {
 
     /// A text leaf: 7bit when it is short-lined ASCII, else quoted-printable UTF-8.
     static func textLeaf(_ text: String, subtype: String) -> String {
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false)
-        if normalized.allSatisfy(\.isASCII) && lines.allSatisfy({ $0.count <= 76 }) {
-            return "Content-Type: text/\(subtype); charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
-                + lines.joined(separator: "\r\n")
+        let bytes = LineEnds.lineFeeds(Array(text.utf8))
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8 + 128)
+        if bytes.allSatisfy({ $0 < 0x80 }) && lines.allSatisfy({ $0.count <= 76 }) {
+            out += "Content-Type: text/\(subtype); charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n".utf8
+            for (index, line) in lines.enumerated() {
+                if index > 0 { out += [0x0D, 0x0A] }
+                out += line
+            }
+        } else {
+            out +=
+                "Content-Type: text/\(subtype); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                .utf8
+            for (index, line) in lines.enumerated() {
+                if index > 0 { out += [0x0D, 0x0A] }
+                quotedPrintable(line, into: &out)
+            }
         }
-        return "Content-Type: text/\(subtype); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-            + lines.map { quotedPrintable(Array($0.utf8)) }.joined(separator: "\r\n")
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// One line as quoted-printable, soft-broken within 76 characters.
     static func quotedPrintable(_ bytes: [UInt8]) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        quotedPrintable(bytes[...], into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// One line as quoted-printable (RFC 2045 §6.7), appended to `out`: a space or tab at the line's end is
+    /// encoded, and a soft break (`=` CRLF) keeps every encoded line within 76 characters.
+    static func quotedPrintable(_ bytes: ArraySlice<UInt8>, into out: inout [UInt8]) {
         var lineLength = 0
-        for (index, byte) in bytes.enumerated() {
-            let last = index == bytes.count - 1
-            let plain = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !last)
-            let piece = plain ? String(UnicodeScalar(byte)) : String(format: "=%02X", byte)
-            if lineLength + piece.count > 75 {
-                out += "=\r\n"
+        let last = bytes.endIndex - 1
+        for index in bytes.indices {
+            let byte = bytes[index]
+            let plain = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && index != last)
+            let width = plain ? 1 : 3
+            if lineLength + width > 75 {
+                out += [UInt8(ascii: "="), 0x0D, 0x0A]
                 lineLength = 0
             }
-            out += piece
-            lineLength += piece.count
+            if plain {
+                out.append(byte)
+            } else {
+                out += [UInt8(ascii: "="), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            }
+            lineLength += width
         }
-        return out
     }
 
     static func attachmentLeaf(_ attachment: EmailDraft.Attachment) -> String {

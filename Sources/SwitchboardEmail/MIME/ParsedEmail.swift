@@ -83,10 +83,7 @@ public struct ParsedEmail: Sendable {
     }
 
     /// Text with CRLF (and lone CR) line ends as LF.
-    static func lineFeeds(_ text: String) -> String {
-        guard text.utf8.contains(0x0D) else { return text }
-        return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-    }
+    static func lineFeeds(_ text: String) -> String { LineEnds.lineFeeds(text) }
 
     /// The `email parse` JSON.
     public var json: JSONValue {

@@ -32,6 +32,11 @@ public struct SMTPMailer: EmailService {
             try await session.open(folder: query.folder, readOnly: true)
             var criteria: [IMAPSession.Argument] = query.unseenOnly ? [.atom("UNSEEN")] : []
             if let since = query.imapSince { criteria += [.atom("SINCE"), .atom(since)] }
+            if let from = query.from { criteria += [.atom("FROM"), .text(from)] }
+            if let subject = query.subject { criteria += [.atom("SUBJECT"), .text(subject)] }
+            if [query.from, query.subject].contains(where: { $0?.unicodeScalars.contains { !$0.isASCII } == true }) {
+                criteria.insert(contentsOf: [.atom("CHARSET"), .atom("UTF-8")], at: 0)
+            }
             var uids = try await session.search(criteria)
             if let limit = query.backendLimit, uids.count > limit { uids.removeFirst(uids.count - limit) }
             var out: [ReceivedEmail] = []
