@@ -290,22 +290,12 @@ package actor IMAPSession {
 
     /// Reads one response with its literals.
     private func readResponse() async throws -> IMAPResponse {
-        var raw: [UInt8] = []
-        while true {
-            let line = try await connection.readLine(timeout: settings.timeout, maximum: 1 << 20)
-            raw += line.readableBytesView
-            raw += [13, 10]
-            guard let size = IMAPFraming.literalSize(atEndOf: line.readableBytesView) else { break }
-            guard size <= settings.maximumLiteral else {
-                throw IMAPParseError(
-                    message: "a literal of \(size) bytes, more than the \(settings.maximumLiteral) allowed"
-                )
-            }
-            raw.reserveCapacity(raw.count + size + 256)
-            let literal = try await connection.readExactly(size, timeout: settings.timeout)
-            raw += literal.readableBytesView
-        }
-        return try IMAPResponseParser.parse(raw)
+        let raw = try await connection.readFramed(
+            timeout: settings.timeout,
+            maximumLine: 1 << 20,
+            maximumLiteral: settings.maximumLiteral
+        ) { line in IMAPFraming.literalSize(atEndOf: line) }
+        return try IMAPResponseParser.parse(Array(raw.readableBytesView))
     }
 
     /// Fails with a clear error unless the status is OK.
@@ -331,6 +321,13 @@ package actor IMAPSession {
         switch error {
         case let error as IMAPParseError:
             return IntegrationError(code: .serviceError, message: "\(settings.server): \(error.message)")
+        case MailWireError.literalTooLarge, MailWireError.lineTooLong:
+            return IntegrationError(
+                code: .serviceError,
+                message: "\(settings.server): \(MailConnection.describe(error))",
+                transience: .never,
+                hint: "the message is larger than this client reads; fetch it with another tool"
+            )
         case is MailWireError, is ChannelError, is IOError:
             var code: IntegrationError.Code = .connectionFailed
             if case MailWireError.timeout = error { code = .timeout }

@@ -207,48 +207,55 @@ package enum Base64Lenient {
 
 /// Quoted-printable (RFC 2045 §6.7), and the Q encoding of encoded words (RFC 2047 §4.2: `_` is a space).
 package enum QuotedPrintable {
+    /// Decodes quoted-printable (RFC 2045 §6.7; with `underscoreIsSpace`, RFC 2047's Q encoding): `=XX` is a
+    /// byte, `=` before optional blanks and a line end is a soft break, and anything malformed is kept as is.
+    /// One pass over raw buffers: the output is never longer than the input.
     package static func decode(_ input: [UInt8], underscoreIsSpace: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count)
-        var i = 0
-        func hex(_ b: UInt8) -> UInt8? {
-            switch b {
-            case 0x30...0x39: b - 0x30
-            case 0x41...0x46: b - 0x37
-            case 0x61...0x66: b - 0x57
-            default: nil
+        input.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { target, written in
+                let count = source.count
+                var i = 0
+                var o = 0
+                @inline(__always) func hex(_ b: UInt8) -> UInt8? {
+                    switch b {
+                    case 0x30...0x39: b - 0x30
+                    case 0x41...0x46: b - 0x37
+                    case 0x61...0x66: b - 0x57
+                    default: nil
+                    }
+                }
+                while i < count {
+                    let b = source[i]
+                    if b == 0x3D {
+                        // A soft line break: "=" then optional spaces then CRLF or LF.
+                        var j = i + 1
+                        while j < count && (source[j] == 0x20 || source[j] == 0x09) { j += 1 }
+                        if j < count && source[j] == 0x0D { j += 1 }
+                        if j < count && source[j] == 0x0A {
+                            i = j + 1
+                            continue
+                        }
+                        if j >= count && j > i + 1 {
+                            i = j
+                            continue
+                        }
+                        if i + 2 < count, let h = hex(source[i + 1]), let l = hex(source[i + 2]) {
+                            target[o] = h << 4 | l
+                            o += 1
+                            i += 3
+                            continue
+                        }
+                        target[o] = b
+                    } else if b == 0x5F && underscoreIsSpace {
+                        target[o] = 0x20
+                    } else {
+                        target[o] = b
+                    }
+                    o += 1
+                    i += 1
+                }
+                written = o
             }
         }
-        while i < input.count {
-            let b = input[i]
-            if b == 0x3D {
-                // A soft line break: "=" then optional spaces then CRLF or LF.
-                var j = i + 1
-                while j < input.count && (input[j] == 0x20 || input[j] == 0x09) { j += 1 }
-                if j < input.count && input[j] == 0x0D { j += 1 }
-                if j < input.count && input[j] == 0x0A {
-                    i = j + 1
-                    continue
-                }
-                if j >= input.count && j > i + 1 {
-                    i = j
-                    continue
-                }
-                if i + 2 < input.count, let h = hex(input[i + 1]), let l = hex(input[i + 2]) {
-                    out.append(h << 4 | l)
-                    i += 3
-                    continue
-                }
-                out.append(b)
-                i += 1
-            } else if b == 0x5F && underscoreIsSpace {
-                out.append(0x20)
-                i += 1
-            } else {
-                out.append(b)
-                i += 1
-            }
-        }
-        return out
     }
 }

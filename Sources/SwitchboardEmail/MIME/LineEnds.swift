@@ -7,22 +7,27 @@ enum LineEnds {
         return String(decoding: lineFeeds(Array(text.utf8)), as: UTF8.self)
     }
 
-    /// `bytes` with CRLF and lone CR as LF.
+    /// `bytes` with CRLF and lone CR as LF, in one pass over raw buffers (the output is never longer).
     static func lineFeeds(_ bytes: [UInt8]) -> [UInt8] {
         guard bytes.contains(0x0D) else { return bytes }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 0x0D {
-                out.append(0x0A)
-                if index + 1 < bytes.count && bytes[index + 1] == 0x0A { index += 1 }
-            } else {
-                out.append(byte)
+        return bytes.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { target, written in
+                let count = source.count
+                var i = 0
+                var o = 0
+                while i < count {
+                    let byte = source[i]
+                    if byte == 0x0D {
+                        target[o] = 0x0A
+                        if i + 1 < count && source[i + 1] == 0x0A { i += 1 }
+                    } else {
+                        target[o] = byte
+                    }
+                    o += 1
+                    i += 1
+                }
+                written = o
             }
-            index += 1
         }
-        return out
     }
 }

@@ -52,6 +52,8 @@ package enum MailWireError: Error, Sendable {
     case closed
     /// A line longer than the protocol allows.
     case lineTooLong(Int)
+    /// A literal announced larger than the caller allows: (announced, allowed).
+    case literalTooLarge(Int, Int)
 }
 
 /// One TCP (optionally TLS) connection to a mail server, read as lines and counted bytes with backpressure: the
@@ -137,6 +139,21 @@ package struct MailConnection: Sendable {
         try await wait(.some(count), timeout: timeout)
     }
 
+    /// One whole framed response: lines, each of which may announce (per `literalSize`) a literal of that many
+    /// bytes that follows it, up to a line that announces none; the bytes as received, CRLFs included. Framed on
+    /// the event loop, so a response costs the caller one wait however many lines and literals it has.
+    package func readFramed(
+        timeout: Duration,
+        maximumLine: Int,
+        maximumLiteral: Int,
+        literalSize: @escaping @Sendable (ByteBufferView) -> Int?
+    ) async throws -> ByteBuffer {
+        try await wait(
+            .framed(maximumLine: maximumLine, maximumLiteral: maximumLiteral, literalSize: literalSize),
+            timeout: timeout
+        )
+    }
+
     /// Exactly `count` bytes.
     package func readExactly(_ count: Int, timeout: Duration) async throws -> ByteBuffer {
         var out = channel.allocator.buffer(capacity: count)
@@ -213,6 +230,8 @@ package struct MailConnection: Sendable {
             case .timeout(let after): return "no answer within \(after.secondsText)"
             case .closed: return "the server closed the connection"
             case .lineTooLong(let count): return "a line longer than \(count) bytes"
+            case .literalTooLarge(let size, let allowed):
+                return "a literal of \(size) bytes, more than the \(allowed) allowed"
             }
         case let error as NIOSSLError: return "TLS failed: \(error)"
         case let error as BoringSSLError: return "TLS failed: \(error)"
@@ -233,6 +252,7 @@ final class MailReader: ChannelInboundHandler {
         case line(maximum: Int)
         case some(Int)
         case handshake
+        case framed(maximumLine: Int, maximumLiteral: Int, literalSize: @Sendable (ByteBufferView) -> Int?)
     }
 
     private struct Pending {
@@ -327,6 +347,17 @@ final class MailReader: ChannelInboundHandler {
         switch want {
         case .handshake:
             return handshakeDone ? ByteBuffer() : nil
+        case .framed(let maximumLine, let maximumLiteral, let literalSize):
+            guard
+                let length = try framedLength(
+                    maximumLine: maximumLine,
+                    maximumLiteral: maximumLiteral,
+                    literalSize: literalSize
+                )
+            else { return nil }
+            let slice = buffer.readSlice(length: length)
+            compact()
+            return slice
         case .some(let count):
             guard buffer.readableBytes > 0 else { return nil }
             let slice = buffer.readSlice(length: min(count, buffer.readableBytes))
@@ -345,6 +376,31 @@ final class MailReader: ChannelInboundHandler {
             if line.readableBytesView.last == UInt8(ascii: "\r") { line.moveWriterIndex(to: line.writerIndex - 1) }
             compact()
             return line
+        }
+    }
+
+    /// The length of the framed response at the front of the buffer, once all of it is there.
+    private func framedLength(
+        maximumLine: Int,
+        maximumLiteral: Int,
+        literalSize: (ByteBufferView) -> Int?
+    ) throws -> Int? {
+        let view = buffer.readableBytesView
+        var position = view.startIndex
+        while true {
+            let rest = view[position...]
+            guard let newline = rest.firstIndex(of: UInt8(ascii: "\n")) else {
+                if rest.count > maximumLine { throw MailWireError.lineTooLong(maximumLine) }
+                return nil
+            }
+            if newline - position > maximumLine { throw MailWireError.lineTooLong(maximumLine) }
+            var end = newline
+            if end > position, view[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            guard let size = literalSize(view[position..<end]) else { return newline + 1 - view.startIndex }
+            guard size <= maximumLiteral else { throw MailWireError.literalTooLarge(size, maximumLiteral) }
+            let literalEnd = newline + 1 + size
+            guard literalEnd <= view.endIndex else { return nil }
+            position = literalEnd
         }
     }
 
