@@ -80,6 +80,22 @@ import Testing
         #expect(parsed.stdout.contains(#""filename":"report.pdf""#))
         let bad = try await CLI.call(["email", "send", "--to", "alice@", "--subject", "x", "--text", "y"] + common)
         #expect(bad.status == 2 && bad.stderr.contains("'alice@'"), "\(bad.stderr)")
+        // A missing attachment and a header with a line break: exit 2, named, and nothing written.
+        let missing = try await CLI.call(
+            [
+                "email", "send", "--to", "bob@example.com", "--subject", "x", "--text", "y", "--attach",
+                scratch.path + "/absent.pdf",
+            ] + common
+        )
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("attachments[0]: cannot read \(scratch.path)/absent.pdf"), "\(missing.stderr)")
+        let injected = try await CLI.call(
+            ["email", "send", "--to", "bob@example.com", "--subject", "x\r\nBcc: eve@example.com", "--text", "y"]
+                + common
+        )
+        #expect(injected.status == 2)
+        #expect(injected.stderr.contains("subject holds a line break"), "\(injected.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outbox).count == 1)
         try FileManager.default.createDirectory(
             atPath: scratch.path + "/data/mail/inbox/new",
             withIntermediateDirectories: true
