@@ -76,7 +76,21 @@ extension TemporalGrammar {
     func yearReading(_ i: Int) -> YearReading {
         var i = i
         if punct(i, ",") { i += 1 }
-        if punct(i, "'"), let y = number(i + 1), digits(i + 1) == 2 { return .year(2000 + y, i + 2) }
+        if punct(i, "'"), let y = number(i + 1), digits(i + 1) == 2 { return .year(twoDigitYear(y), i + 2) }
+        // Two digits after a whole date: over 24 it can only be a year (`May 27 79`); up to 24 it may as well be
+        // an hour (`3 Jan 10`), so it is an error rather than a guess, and never dropped.
+        if let y = number(i), digits(i) == 2, i > 0, tokens[i].spaced,
+            !(punct(i + 1, ":") || punct(i + 1, ".") || meridiem(i + 1) != nil || unit(i + 1) != nil
+                || isWord(i + 1, "oclock", "h", "hrs") || (isWord(i + 1, "o") && isWord(i + 2, "clock"))
+                || isWord(i + 1, "in", "tonight", "sharp") || isWord(i + 1, "morning", "afternoon", "evening", "night")
+                || punct(i + 1, "-") || punct(i + 1, "/"))
+        {
+            if y > 24 { return .year(twoDigitYear(y), i + 1) }
+            return .invalid(
+                "\(tokens[i].text) after a date may be a year or an hour; write the year in full (such as 20\(tokens[i].text)) or the time as \(y):00",
+                i + 1
+            )
+        }
         guard let y = number(i), digits(i) >= 4 else { return .none }
         // "14:15" after a date is a time, "1530h" or "2300 hours" a time or duration, not a year.
         if punct(i + 1, ":") || meridiem(i + 1) != nil || unit(i + 1) != nil || isWord(i + 1, "oclock", "h", "hrs") {
@@ -144,10 +158,10 @@ extension TemporalGrammar {
     /// A numeric date: `3/5`, `3/5/2026`, `05.03.2026`, `2026-03-05`, `07-27-2022`.
     func numericDate(_ i: Int) -> (Found, Int)? {
         guard let a = number(i) else { return nil }
-        // ISO 8601: 2026-03-05
-        if digits(i) == 4, punct(i + 1, "-"), tight(i + 1), let m = number(i + 2), tight(i + 2), punct(i + 3, "-"),
-            tight(i + 3),
-            let d = number(i + 4), tight(i + 4)
+        // ISO 8601: 2026-03-05; year first is always year, month, day: 2013.08.09, 2013/08/09.
+        if digits(i) == 4, let separator = ["-", ".", "/"].first(where: { punct(i + 1, $0) }), tight(i + 1),
+            let m = number(i + 2), tight(i + 2), punct(i + 3, separator), tight(i + 3), let d = number(i + 4),
+            tight(i + 4), digits(i + 2) <= 2, digits(i + 4) <= 2
         {
             let day = Day(year: a, month: m, day: d)
             return (found(day, i, i + 5), i + 5)

@@ -18,6 +18,10 @@ extension TemporalGrammar {
 
     func match(_ i: Int) -> (Found, Int)? {
         if let result = numericDate(i) { return withTime(result) }
+        if let result = dashedDate(i) { return withTime(result) }
+        if let result = yearFirstDate(i) { return withTime(result) }
+        if let result = ordinalWeekdayOfMonth(i) { return withTime(result) }
+        if let result = weekdayWithDayOfMonth(i) { return withTime(result) }
         // A weekday before a numeric date: `Sunday 12/7/2014`, `Tue, 11/3`; or before `the 11th`.
         if let w = word(i), Vocabulary.weekdays[w] != nil {
             var j = i + 1
@@ -33,6 +37,7 @@ extension TemporalGrammar {
             }
         }
         if let result = namedDate(i) { return withTime(result) }
+        if let result = wholeMonth(i) { return result }
         if let result = relativeDay(i) { return withTime(result) }
         if let result = offset(i) { return result }
         if quantityStarts(skipFillers(isWord(i, "for") ? i + 1 : i)), let result = durationPhrase(i) { return result }
@@ -457,7 +462,10 @@ extension TemporalGrammar {
                 return (Found(piece: .clockRange(first, second), range: i..<end), end)
             }
         }
-        let bare = first.isAmbiguous && first.meridiem == nil && !first.fixed && number(j) != nil && !punct(j + 1, ":")
+        // `10 past 2` says it is a time by itself.
+        let bare =
+            first.isAmbiguous && first.meridiem == nil && !first.fixed && number(j) != nil && !punct(j + 1, ":")
+            && !isWord(j + 1, "past", "after")
         let wordHour =
             first.isAmbiguous && number(j) == nil && first.meridiem == nil && !isWord(afterFirst - 1, "oclock", "clock")
             && !isWord(j, "half", "quarter") && !isWord(j + 1, "past", "to", "after")

@@ -244,6 +244,13 @@ struct TemporalGrammar {
         }
         guard let h = number(i) else { return nil }
         let width = digits(i)
+        // `10 past 2`, `25 after 11`: minutes after an hour (a digit count before `to` stays a range's start).
+        if width <= 2, (1...59).contains(h), isWord(i + 1, "past", "after"),
+            number(i + 2) != nil || isWord(i + 2, "noon", "midnight"),
+            let (base, next) = clock(i + 2, loose: true)
+        {
+            return (shift(base, by: h), next)
+        }
         // 1530h, 0900 hrs: military time.
         if width == 4 || (width == 3 && isWord(i + 1, "h", "hrs", "hours")) {
             let hh = h / 100, mm = h % 100
@@ -257,6 +264,8 @@ struct TemporalGrammar {
         }
         guard width <= 2 else { return nil }
         var c = ClockTime(hour: h)
+        // `03:00`, `09:30`: a written leading zero is a 24-hour clock.
+        if width == 2, tokens[i].text.hasPrefix("0"), punct(i + 1, ":") { c.fixed = true }
         var next = i + 1
         var hasMinutes = false
         if punct(next, ":") || (punct(next, ".") && tight(next) && digits(next + 1) == 2 && meridiem(next + 2) != nil) {
@@ -282,7 +291,7 @@ struct TemporalGrammar {
             c.fixed = true
             next += 2
         } else if hasMinutes {
-            c.fixed = h == 0 || h > 12
+            c.fixed = c.fixed || h == 0 || h > 12
         } else if !loose {
             return nil
         }
@@ -298,11 +307,39 @@ struct TemporalGrammar {
         } else if clock.hour == 0 || clock.hour > 12 {
             clock.fixed = true
         }
-        if let (zone, after) = zone(next) {
+        if let (zone, after) = zone(next)
+            ?? numericOffset(next, afterSeconds: clock.second != 0 || (punct(next - 2, ":") && punct(next - 4, ":")))
+        {
             clock.zone = zone
             next = after
         }
         return (clock, next)
+    }
+
+    /// A numeric UTC offset after a time: `+0100`, `+01:00`, and with a minus only after seconds
+    /// (`13:00:00-05:00`), since `9:00 - 10:30` is a range.
+    func numericOffset(_ i: Int, afterSeconds: Bool) -> (TimeZone, Int)? {
+        let minus = punct(i, "-")
+        guard punct(i, "+") || (minus && afterSeconds && tight(i)), tight(i + 1), let value = number(i + 1) else {
+            return nil
+        }
+        var hours = 0
+        var minutes = 0
+        var next = i + 2
+        if digits(i + 1) == 4 {
+            hours = value / 100
+            minutes = value % 100
+        } else if digits(i + 1) == 2, punct(i + 2, ":"), tight(i + 2), digits(i + 3) == 2, let m = number(i + 3) {
+            hours = value
+            minutes = m
+            next = i + 4
+        } else {
+            return nil
+        }
+        guard hours <= 14, minutes < 60,
+            let zone = TimeZone(secondsFromGMT: (minus ? -1 : 1) * (hours * 3600 + minutes * 60))
+        else { return nil }
+        return (zone, next)
     }
 
     func shift(_ clock: ClockTime, by minutes: Int) -> ClockTime {

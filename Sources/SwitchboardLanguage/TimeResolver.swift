@@ -37,6 +37,33 @@ struct TimeResolver {
     }
 
     func resolve(_ found: [Found]) -> ResolvedTime {
+        // `5 hours after noon`, `20 minutes before 3pm tomorrow`, `two days after next Monday`: a length right
+        // before `after`/`before`/`from` and a time is an offset from that time, not the event's length.
+        var found = found
+        if let k = found.indices.dropLast(2).first(where: { index in
+            guard case .duration = found[index].piece, case .marker(let w) = found[index + 1].piece,
+                ["after", "before", "from"].contains(w),
+                found[index].range.upperBound == found[index + 1].range.lowerBound,
+                found[index + 1].range.upperBound == found[index + 2].range.lowerBound
+            else { return false }
+            switch found[index + 2].piece {
+            case .marker, .duration, .within, .invalid: return false
+            default: return true
+            }
+        }), case .duration(let minutes) = found[k].piece, case .marker(let w) = found[k + 1].piece {
+            let delta = Double(w == "before" ? -minutes : minutes) * 60
+            let covered = found[k].range.lowerBound..<found[k + 1].range.upperBound
+            found.removeSubrange(k...(k + 1))
+            var resolved = resolve(found)
+            resolved.covered.append(covered)
+            if let start = resolved.start {
+                resolved.start = start.addingTimeInterval(delta)
+                resolved.end = resolved.end?.addingTimeInterval(delta)
+                // A day-level anchor moved by hours is a time, not a day.
+                if minutes % 1440 != 0 { resolved.dateOnly = false }
+            }
+            return resolved
+        }
         var result = ResolvedTime()
         var role = Role.start
         var start = Side()

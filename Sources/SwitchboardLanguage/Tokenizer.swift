@@ -20,6 +20,8 @@ struct Token: Sendable, Equatable {
     /// For words: the spelling the grammar reads (`tmrw` → `tomorrow`), and what the vocabulary knows of it,
     /// looked up once here rather than by every rule.
     var normalized: String = ""
+    /// The word was written with a capital first letter (`Jan` may be a name, `jan` hardly).
+    var capitalised = false
     var lexeme = Lexeme()
 
     /// Each known word's normalized spelling and vocabulary, built once.
@@ -185,7 +187,9 @@ enum Tokenizer {
                         }
                     }
                 }
-                tokens.append(Token(kind: .word, text: word, start: i, end: j, spaced: spaced))
+                var token = Token(kind: .word, text: word, start: i, end: j, spaced: spaced)
+                token.capitalised = scalars[i].properties.isUppercase
+                tokens.append(token)
                 i = j
                 spaced = false
                 continue

@@ -6,6 +6,7 @@ exec(open('Tests/SwitchboardLanguageTests/CorpusSource/corpus4.py').read())
 exec(open('Tests/SwitchboardLanguageTests/CorpusSource/corpus5.py').read())
 exec(open('Tests/SwitchboardLanguageTests/CorpusSource/corpus6.py').read())
 exec(open('Tests/SwitchboardLanguageTests/CorpusSource/corpus7.py').read())
+exec(open('Tests/SwitchboardLanguageTests/CorpusSource/corpus8.py').read())
 with open('Tests/SwitchboardLanguageTests/Fixtures/corpus.jsonl','w') as f:
     for case in cases:
         f.write(json.dumps(case, ensure_ascii=False)+"\n")
