@@ -158,6 +158,8 @@ extension TemporalGrammar {
     /// A numeric date: `3/5`, `3/5/2026`, `05.03.2026`, `2026-03-05`, `07-27-2022`.
     func numericDate(_ i: Int) -> (Found, Int)? {
         guard let a = number(i) else { return nil }
+        // `1/2 hour`, `3/4 hr`: a fraction of a unit, not a date.
+        if punct(i + 1, "/"), number(i + 2) != nil, unit(i + 3) != nil { return nil }
         // ISO 8601: 2026-03-05; year first is always year, month, day: 2013.08.09, 2013/08/09.
         if digits(i) == 4, let separator = ["-", ".", "/"].first(where: { punct(i + 1, $0) }), tight(i + 1),
             let m = number(i + 2), tight(i + 2), punct(i + 3, separator), tight(i + 3), let d = number(i + 4),

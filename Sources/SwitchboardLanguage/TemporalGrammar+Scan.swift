@@ -92,6 +92,13 @@ extension TemporalGrammar {
         if isWord(j, "day"), isWord(j + 1, "before"), isWord(j + 2, "yesterday") {
             return (Found(piece: .day(chrono.adding(days: -2, to: today)), range: i..<(j + 3)), j + 3)
         }
+        // `the weekend`, `over the weekend`, `weekend`: the coming Saturday and Sunday (this one, on a weekend).
+        if isWord(j, "weekend"), !isWord(i - 1, "next", "last", "this", "every") {
+            let current = chrono.weekday(today)
+            let saturday = current == 1 ? chrono.adding(days: -1, to: today) : weekdayDay(7, modifier: nil)
+            let start = saturday < today ? today : saturday
+            return (Found(piece: .window(start, chrono.adding(days: 2, to: saturday)), range: i..<(j + 1)), j + 1)
+        }
         guard let w = word(i) else {
             return nil
         }
@@ -297,7 +304,9 @@ extension TemporalGrammar {
                 var base = chrono.now
                 if isWord(next, "from", "after"), isWord(next + 1, "now", "today") { next += 2 }
                 if isWord(next, "time") { next += 1 }
-                let dayLevel = s.largest.minutes >= Vocabulary.Unit.week.minutes
+                // Day level only when nothing smaller than a day is said (`in 1 week and 2 hours` keeps its hours).
+                let dayLevel =
+                    s.largest.minutes >= Vocabulary.Unit.week.minutes && wholeDays(minutes, largest: s.largest)
                 let date = add(minutes: minutes, largest: s.largest, to: &base)
                 if isWord(i, "within") {
                     let end = dayLevel ? chrono.date(chrono.day(of: date)) : date
@@ -344,7 +353,8 @@ extension TemporalGrammar {
         } else {
             return nil
         }
-        let dayLevel = s.largest.minutes >= Vocabulary.Unit.day.minutes
+        // Day level only when nothing smaller than a day is said (`1.5 days later` is 36 hours).
+        let dayLevel = s.largest.minutes >= Vocabulary.Unit.day.minutes && wholeDays(s.minutes, largest: s.largest)
         if let baseDay {
             var minutes = s.minutes
             var day = baseDay
@@ -375,6 +385,18 @@ extension TemporalGrammar {
 
     /// Adds minutes: whole days, weeks, months and years on the calendar (the same clock time on the day it
     /// lands on, across DST changes), the rest as elapsed time.
+    /// Whether a span is whole days (calendar months and years counted as such, as ``add(minutes:largest:to:)``
+    /// adds them).
+    func wholeDays(_ minutes: Double, largest: Vocabulary.Unit) -> Bool {
+        var rest = minutes
+        if largest == .month || largest == .year {
+            let months = (minutes / Vocabulary.Unit.month.minutes + 1e-9).rounded(.towardZero)
+            rest -= months * Vocabulary.Unit.month.minutes
+        }
+        let remainder = rest.truncatingRemainder(dividingBy: 1440)
+        return remainder < 1e-6 || 1440 - remainder < 1e-6
+    }
+
     func add(minutes: Double, largest: Vocabulary.Unit, to base: inout Date) -> Date {
         var months = 0
         var rest = minutes

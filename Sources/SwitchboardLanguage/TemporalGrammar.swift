@@ -91,10 +91,22 @@ struct TemporalGrammar {
         var i = i
         if isWord(i, "half"), isWord(i + 1, "a", "an") { return (0.5, i + 2) }
         if isWord(i, "a", "an"), isWord(i + 1, "half") { return (0.5, i + 2) }
+        // `half hour`, `three quarters of an hour`, `a quarter hour`: a fraction of the unit that follows.
+        if isWord(i, "half"), unit(i + 1) != nil { return (0.5, i + 1) }
+        if isWord(i, "a", "an"), isWord(i + 1, "quarter"), unit(i + 2) != nil { return (0.25, i + 2) }
+        if isWord(i, "three"), isWord(i + 1, "quarters", "quarter"), isWord(i + 2, "of"), isWord(i + 3, "an", "a") {
+            return (0.75, i + 4)
+        }
         var value: Double
         if let n = number(i) {
             value = Double(n)
             i += 1
+            // `1/2 hour`, `3/4 hr`: a fraction written with a slash, below one.
+            if punct(i, "/"), tight(i), tight(i + 1), let d = number(i + 1), d > n, d > 0, digits(i + 1) == 1,
+                unit(i + 2) != nil
+            {
+                return (Double(n) / Double(d), i + 2)
+            }
             if punct(i, "."), tight(i), number(i + 1) != nil, tight(i + 1) {
                 value = Double("\(n).\(tokens[i + 1].text)") ?? value
                 i += 2
