@@ -6,7 +6,7 @@ extension TemporalGrammar {
     /// `2009 May 22nd`: a year (1900–2200) before a month-name date that has none of its own.
     func yearFirstDate(_ i: Int) -> (Found, Int)? {
         guard digits(i) == 4, let y = number(i), (1900...2200).contains(y), tokens.indices.contains(i + 1),
-            tokens[i + 1].spaced, let w = word(i + 1), Vocabulary.months[w] != nil,
+            tokens[i + 1].spaced, monthAt(i + 1) != nil,
             let core = namedDateCore(i + 1), core.year == nil, core.monthFirst
         else { return nil }
         let day = Day(year: y, month: core.value.month, day: core.value.day)
@@ -18,7 +18,7 @@ extension TemporalGrammar {
     func dashedDate(_ i: Int) -> (Found, Int)? {
         // Day first: 30-Mar[-11]
         if digits(i) <= 2, let d = number(i), punct(i + 1, "-"), tight(i + 1), tight(i + 2),
-            let w = word(i + 2), let m = Vocabulary.months[w]
+            let m = monthAt(i + 2)
         {
             var next = i + 3
             var year: Int?
@@ -31,7 +31,7 @@ extension TemporalGrammar {
             return dashedFound(d, m, year, i, next)
         }
         // Month first: aug-20
-        if let w = word(i), let m = Vocabulary.months[w], punct(i + 1, "-"), tight(i + 1), tight(i + 2),
+        if let m = monthAt(i), punct(i + 1, "-"), tight(i + 1), tight(i + 2),
             digits(i + 2) <= 2, let d = number(i + 2), !(punct(i + 3, "-") && tight(i + 3))
         {
             return dashedFound(d, m, nil, i, i + 3)

@@ -14,6 +14,7 @@ extension TemporalGrammar {
             if isWord(k, "the") { k += 1 }
             let besideNumber =
                 ordinalDay(k) != nil || number(i - 1) != nil || ordinalDay(i - 2) != nil
+                || (digits(next) == 4 && year(next) != nil)
                 || (isWord(i - 1, "of") && ordinalDay(i - 2) != nil)
             if !besideNumber,
                 !isWord(i - 1, "early", "mid", "late", "in", "of", "end", "beginning", "start", "since", "until", "by")

@@ -9,7 +9,7 @@ extension TemporalGrammar {
     /// (`in`, `of`, `during`, `until`, `by`, `since`, `from`).
     func wholeMonth(_ i: Int) -> (Found, Int)? {
         if let numeric = numericMonth(i) { return numeric }
-        guard let w = word(i), let (m, afterMonth) = month(i) else { return nil }
+        guard monthAt(i) != nil, let w = word(i), let (m, afterMonth) = month(i) else { return nil }
         // A day after the month makes it a date (namedDate's), never a month; so does a dash joining a number.
         if ordinalDay(afterMonth) != nil, year(afterMonth) == nil { return nil }
         if punct(afterMonth, "-"), tight(afterMonth), number(afterMonth + 1) != nil { return nil }
@@ -40,7 +40,7 @@ extension TemporalGrammar {
 
     /// `2012-06`, `2013/12`: a four-digit year, a dash or slash, a month 1–12, and no further date part.
     func numericMonth(_ i: Int) -> (Found, Int)? {
-        guard digits(i) == 4, let y = number(i), (1900...2200).contains(y),
+        guard digits(i) == 4, punct(i + 1, "-") || punct(i + 1, "/"), let y = number(i), (1900...2200).contains(y),
             punct(i + 1, "-") || punct(i + 1, "/"), tight(i + 1), tight(i + 2),
             digits(i + 2) == 2 || digits(i + 2) == 1, let m = number(i + 2), (1...12).contains(m)
         else { return nil }

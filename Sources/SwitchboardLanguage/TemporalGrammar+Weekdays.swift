@@ -8,7 +8,7 @@ extension TemporalGrammar {
     /// makes a date (namedDate's). A day of the month that falls on that weekday in no month of the coming
     /// 28 is an error.
     func weekdayWithDayOfMonth(_ i: Int) -> (Found, Int)? {
-        guard let w = word(i), let weekday = Vocabulary.weekdays[w] else { return nil }
+        guard let weekday = weekdayAt(i) else { return nil }
         var j = i + 1
         if punct(j, "."), tight(j) { j += 1 }
         if punct(j, ",") { j += 1 }
@@ -38,6 +38,7 @@ extension TemporalGrammar {
     /// a year, the coming one (this year's unless it has passed). A fifth weekday the month does not have is an
     /// error.
     func ordinalWeekdayOfMonth(_ i: Int) -> (Found, Int)? {
+        guard i < tokens.count, tokens[i].kind == .number || tokens[i].kind == .word else { return nil }
         var j = i
         if isWord(j, "the") { j += 1 }
         let ordinal: Int
@@ -50,7 +51,7 @@ extension TemporalGrammar {
         } else {
             return nil
         }
-        guard let w = word(j), let weekday = Vocabulary.weekdays[w] else { return nil }
+        guard let weekday = weekdayAt(j) else { return nil }
         let weekdayToken = j
         j += 1
         guard isWord(j, "in", "of", "this") else { return nil }

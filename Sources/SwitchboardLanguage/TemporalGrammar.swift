@@ -67,6 +67,14 @@ struct TemporalGrammar {
         return w == a || w == b || w == c || w == d
     }
 
+    /// The weekday (1 = Sunday) or month (1–12) a word names, from the token's lexicon entry (no hashing).
+    @inline(__always) func weekdayAt(_ i: Int) -> Int? {
+        i >= 0 && i < tokens.count && tokens[i].kind == .word ? tokens[i].lexeme.weekday : nil
+    }
+    @inline(__always) func monthAt(_ i: Int) -> Int? {
+        i >= 0 && i < tokens.count && tokens[i].kind == .word ? tokens[i].lexeme.month : nil
+    }
+
     func punct(_ i: Int, _ p: String) -> Bool { i >= 0 && i < tokens.count && tokens[i].isPunct(p) }
 
     func number(_ i: Int) -> Int? { i >= 0 && i < tokens.count ? tokens[i].number : nil }

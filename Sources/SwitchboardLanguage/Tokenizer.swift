@@ -188,7 +188,8 @@ enum Tokenizer {
                     }
                 }
                 var token = Token(kind: .word, text: word, start: i, end: j, spaced: spaced)
-                token.capitalised = scalars[i].properties.isUppercase
+                let first = scalars[i].value
+                token.capitalised = first < 128 ? (first >= 65 && first <= 90) : scalars[i].properties.isUppercase
                 tokens.append(token)
                 i = j
                 spaced = false
