@@ -13,6 +13,35 @@ extension TemporalGrammar {
                 i += 1
             }
         }
+        // `5 hours after noon`, `5 hours from noon`: a length right before `after`/`before`/`from` and a time is
+        // an offset from that time (a `from` the clock rule took is split off). `for 2 hours from 3pm` stays a
+        // length and a start.
+        var k = found.count - 2
+        while k >= 0 {
+            defer { k -= 1 }
+            guard case .duration(let minutes) = found[k].piece, !isWord(found[k].range.lowerBound, "for") else {
+                continue
+            }
+            let start = found[k + 1].range.lowerBound
+            guard found[k].range.upperBound == start else { continue }
+            if isWord(start, "from"), found[k + 1].range.count > 1 {
+                switch found[k + 1].piece {
+                case .clock, .clockRange:
+                    found[k + 1].range = (start + 1)..<found[k + 1].range.upperBound
+                    found.insert(Found(piece: .marker("from"), range: start..<(start + 1)), at: k + 1)
+                default:
+                    continue
+                }
+            }
+            guard k + 2 < found.count, case .marker(let w) = found[k + 1].piece,
+                ["after", "before", "from"].contains(w),
+                found[k + 1].range.upperBound == found[k + 2].range.lowerBound
+            else { continue }
+            switch found[k + 2].piece {
+            case .marker, .duration, .within, .invalid, .offsetLength: continue
+            default: found[k].piece = .offsetLength(minutes: minutes)
+            }
+        }
         return found
     }
 

@@ -18,6 +18,8 @@ enum Piece: Sendable {
     /// A day-level window, such as "end of the month" or "mid March": `[start, end)`.
     case window(Day, Day)
     case duration(minutes: Int)
+    /// A length that moves the time after it (`5 hours` in `5 hours after noon`); followed by its marker.
+    case offsetLength(minutes: Int)
     /// `within N units`: an end only.
     case within(Date, dayLevel: Bool)
     /// A word that gives the next time its role: before, by, until, after, from, since, between.

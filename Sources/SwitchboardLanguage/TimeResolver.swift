@@ -37,20 +37,13 @@ struct TimeResolver {
     }
 
     func resolve(_ found: [Found]) -> ResolvedTime {
-        // `5 hours after noon`, `20 minutes before 3pm tomorrow`, `two days after next Monday`: a length right
-        // before `after`/`before`/`from` and a time is an offset from that time, not the event's length.
+        // An offset from a time (the grammar marked it: `5 hours after noon`, `an hour before noon tomorrow`):
+        // the rest is resolved, then moved.
         var found = found
-        if let k = found.indices.dropLast(2).first(where: { index in
-            guard case .duration = found[index].piece, case .marker(let w) = found[index + 1].piece,
-                ["after", "before", "from"].contains(w),
-                found[index].range.upperBound == found[index + 1].range.lowerBound,
-                found[index + 1].range.upperBound == found[index + 2].range.lowerBound
-            else { return false }
-            switch found[index + 2].piece {
-            case .marker, .duration, .within, .invalid: return false
-            default: return true
-            }
-        }), case .duration(let minutes) = found[k].piece, case .marker(let w) = found[k + 1].piece {
+        if let k = found.indices.dropLast().first(where: { index in
+            if case .offsetLength = found[index].piece { return true }
+            return false
+        }), case .offsetLength(let minutes) = found[k].piece, case .marker(let w) = found[k + 1].piece {
             let delta = Double(w == "before" ? -minutes : minutes) * 60
             let covered = found[k].range.lowerBound..<found[k + 1].range.upperBound
             found.removeSubrange(k...(k + 1))

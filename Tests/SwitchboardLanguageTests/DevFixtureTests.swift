@@ -100,10 +100,11 @@ import Testing
 
     @Test func theFixtureIsThere() { #expect(Self.cases.count == 445) }
 
-    @Test func everyCaseNotListedPassesAndEveryListedOneStillFails() {
+    @Test func everyCaseNotListedPassesAndEveryListedOneStillFails() async {
         var unexpected: [String] = []
         var fixed: [String] = []
-        for c in Self.cases {
+        for (index, c) in Self.cases.enumerated() {
+            if index % 50 == 0 { await Task.yield() }
             let problems = DevFixtureTests.problems(c)
             if Self.knownFailures.contains(c.id) {
                 if problems.isEmpty { fixed.append(c.id) }

@@ -43,3 +43,5 @@ c("over the weekend", NY, start="2026-03-07T00:00:00-05:00", end="2026-03-09T00:
 c("in 1 week and 2 hours", NY, start="2026-03-11T12:00:00-04:00")
 c("1.5 days later", NY, start="2026-03-05T22:00:00-05:00")
 c("March 2027", NY, start="2027-03-01T00:00:00-05:00", end="2027-04-01T00:00:00-04:00", date_only=True)
+c("2 hours from noon", NY, start="2026-03-04T14:00:00-05:00")
+c("for 2 hours from 3pm tomorrow", NY, start="2026-03-05T15:00:00-05:00", end="2026-03-05T17:00:00-05:00", duration_minutes=120)
