@@ -161,6 +161,21 @@ import Testing
         )
     }
 
+    /// The error one send ends with, or nil when it succeeds (any error but an IntegrationError fails the test).
+    static func sendError(_ manager: IntegrationManager, _ input: JSONValue, key: String? = nil) async
+        -> IntegrationError?
+    {
+        do {
+            _ = try await send(manager, input, key: key)
+            return nil
+        } catch let error as IntegrationError {
+            return error
+        } catch {
+            Issue.record("not an IntegrationError: \(error)")
+            return nil
+        }
+    }
+
     @Test func aDropAfterTheFinalDotIsMayHaveBeenSentAndNeverRetried() async throws {
         let log = Log()
         var script = Script()
@@ -171,12 +186,7 @@ import Testing
             await #expect(throws: IntegrationError.self) {
                 try await Self.send(manager, ["to": "bob@example.com", "subject": "once", "text": "x"], key: "k-1")
             }
-            do {
-                _ = try await Self.send(manager, ["to": "bob@example.com", "subject": "once", "text": "x"], key: "k-2")
-                return nil as IntegrationError?
-            } catch let error as IntegrationError {
-                return error
-            }
+            return await Self.sendError(manager, ["to": "bob@example.com", "subject": "once", "text": "x"], key: "k-2")
         }
         let failure = try #require(error)
         #expect(failure.message.contains("may have been sent"))
@@ -209,12 +219,7 @@ import Testing
         let server = try await Self.server(script, log: log)
         defer { Task { await server.shutdown() } }
         let error = try await Self.withManager(port: server.port) { manager in
-            do {
-                _ = try await Self.send(manager, ["to": "bob@example.com", "subject": "s", "text": "x"])
-                return nil as IntegrationError?
-            } catch let error as IntegrationError {
-                return error
-            }
+            await Self.sendError(manager, ["to": "bob@example.com", "subject": "s", "text": "x"])
         }
         let failure = try #require(error)
         #expect(failure.code == .unauthorized)
@@ -260,12 +265,7 @@ import Testing
         let server = try await Self.server(script, log: log)
         defer { Task { await server.shutdown() } }
         let error = try await Self.withManager(port: server.port) { manager in
-            do {
-                _ = try await Self.send(manager, ["to": "ghost@example.com", "subject": "s", "text": "x"])
-                return nil as IntegrationError?
-            } catch let error as IntegrationError {
-                return error
-            }
+            await Self.sendError(manager, ["to": "ghost@example.com", "subject": "s", "text": "x"])
         }
         #expect(error?.message.contains("accepted no recipient") == true)
         #expect(log.count("DATA") == 0)
@@ -278,12 +278,7 @@ import Testing
         let server = try await Self.server(script, log: log)
         defer { Task { await server.shutdown() } }
         let error = try await Self.withManager(port: server.port) { manager in
-            do {
-                _ = try await Self.send(manager, ["to": "bob@example.com", "subject": "s", "text": "x"])
-                return nil as IntegrationError?
-            } catch let error as IntegrationError {
-                return error
-            }
+            await Self.sendError(manager, ["to": "bob@example.com", "subject": "s", "text": "x"])
         }
         #expect(error?.status == 552)
         #expect(error?.hint?.contains("larger than the server accepts") == true)

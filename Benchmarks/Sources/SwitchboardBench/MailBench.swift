@@ -10,13 +10,6 @@ import SwitchboardEmail
 /// Prints one `RESULT key value` line per figure for scripts/bench-mail.
 func runMailBenchmark(_ arguments: [String]) async throws {
     let environment = ProcessInfo.processInfo.environment
-    func seconds(_ body: () async throws -> Void) async throws -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await body()
-        let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
     let mode = arguments.first ?? ""
     if mode == "parse" {
         let directory = arguments.count > 1 ? arguments[1] : "."

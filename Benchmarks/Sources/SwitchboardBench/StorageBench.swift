@@ -36,13 +36,6 @@ func runStorageBenchmark(_ arguments: [String]) async throws {
         policy: policy
     )
 
-    func seconds(_ body: () async throws -> Void) async throws -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await body()
-        let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
 
     if mode == "small" {
         let count = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
